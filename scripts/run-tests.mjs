@@ -1,0 +1,18 @@
+// Runs every test/**/*.test.ts with node's test runner through tsx (Node 20 has no glob for --test).
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function walk(dir) {
+  const out = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...walk(p));
+    else if (p.endsWith('.test.ts')) out.push(p);
+  }
+  return out;
+}
+const only = process.argv.slice(2);
+const files = only.length ? only : walk('test');
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,60 @@
+// Windows channel / event id -> Sigma logsource, read from data/windows-logsources.yaml.
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { dataPath } from '../util/package-root.js';
+
+export interface CategoryRule {
+  category: string;
+  service: string;
+  event_ids: number[];
+  when?: Record<string, string | string[]>;
+  aliases?: Record<string, string>;
+}
+
+export interface WindowsLogsourceMap {
+  channels: Map<string, string>; // lower-cased channel -> service
+  categories: CategoryRule[];
+}
+
+export interface WindowsClass { service?: string; categories: string[]; aliases: Record<string, string> }
+
+let cached: WindowsLogsourceMap | undefined;
+
+export function parseWindowsLogsourceMap(text: string, file: string): WindowsLogsourceMap {
+  const doc = parse(text) as { channels?: Record<string, string>; categories?: CategoryRule[] };
+  if (!doc || typeof doc.channels !== 'object' || !Array.isArray(doc.categories)) throw new Error(`${file}: expected 'channels' and 'categories'`);
+  const channels = new Map<string, string>();
+  for (const [ch, svc] of Object.entries(doc.channels)) {
+    if (typeof svc !== 'string') throw new Error(`${file}: channel '${ch}' must map to a service name`);
+    channels.set(ch.toLowerCase(), svc);
+  }
+  doc.categories.forEach((c, i) => {
+    if (typeof c.category !== 'string' || typeof c.service !== 'string' || !Array.isArray(c.event_ids) || !c.event_ids.every((n) => Number.isInteger(n)))
+      throw new Error(`${file}: categories[${i}] needs category, service and integer event_ids`);
+  });
+  return { channels, categories: doc.categories };
+}
+
+export function windowsLogsourceMap(): WindowsLogsourceMap {
+  if (!cached) {
+    const file = dataPath('windows-logsources.yaml');
+    cached = parseWindowsLogsourceMap(readFileSync(file, 'utf8'), file);
+  }
+  return cached;
+}
+
+export function classifyWindows(map: WindowsLogsourceMap, channel: string | undefined, eventId: number | undefined, get: (f: string) => unknown): WindowsClass {
+  const service = channel === undefined ? undefined : map.channels.get(channel.toLowerCase());
+  const out: WindowsClass = { ...(service ? { service } : {}), categories: [], aliases: {} };
+  if (!service || eventId === undefined) return out;
+  for (const c of map.categories) {
+    if (c.service !== service || !c.event_ids.includes(eventId)) continue;
+    if (c.when && !Object.entries(c.when).every(([f, want]) => {
+      const v = get(f);
+      return typeof v === 'string' && (Array.isArray(want) ? want.includes(v) : want === v);
+    })) continue;
+    out.categories.push(c.category);
+    if (c.aliases) Object.assign(out.aliases, c.aliases);
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// Parsed JSON records -> Events. Two shapes: the EVTX-to-JSON rendering
+// ({"Event":{"System":{...},"EventData":{...}}}) and flat objects of fields.
+import type { Event, EventLogsource, EventRef, FieldValue } from './model.js';
+import { classifyWindows, windowsLogsourceMap, type WindowsLogsourceMap } from './logsource-map.js';
+import { parseTimestamp } from '../util/time.js';
+
+type Obj = { [k: string]: FieldValue };
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** `{"#attributes":{...},"#text":x}` -> x, or the value itself. */
+function text(v: FieldValue | undefined): FieldValue | undefined {
+  if (isObj(v) && '#text' in v) return v['#text'];
+  return v;
+}
+
+/** System element: `Tag` for text, `Tag_Attr` for each attribute (rules spec, Field Usage 3.i). */
+function flattenSystem(sys: Obj, out: Obj): void {
+  for (const [tag, v] of Object.entries(sys)) {
+    if (isObj(v)) {
+      const attrs = v['#attributes'];
+      if (isObj(attrs)) for (const [a, av] of Object.entries(attrs)) out[`${tag}_${a}`] = av;
+      if ('#text' in v) out[tag] = v['#text']!;
+      else if (!isObj(attrs)) out[tag] = v;
+    } else out[tag] = v;
+  }
+}
+
+/** EventData / UserData: named values by name; unnamed <Data> elements as the list `Data`. */
+function flattenData(data: FieldValue, out: Obj, depth = 0): void {
+  if (!isObj(data) || depth > 8) return;
+  for (const [k, v] of Object.entries(data)) {
+    if (k === '#attributes') continue;
+    if (k === 'Data' || k === '#text') {
+      const t = text(v);
+      const prev = out['Data'];
+      out['Data'] = prev === undefined ? (t ?? null) : ([] as FieldValue[]).concat(prev, t ?? null);
+      continue;
+    }
+    if (isObj(v) && !('#text' in v) && Object.keys(v).some((x) => x !== '#attributes')) flattenData(v, out, depth + 1);
+    else {
+      out[k] = text(v) ?? null;
+      // Rules spec (Field Usage 2): field names are written without their spaces ("Threat Name" -> ThreatName).
+      if (k.includes(' ')) {
+        const bare = k.replace(/\s+/g, '');
+        if (!(bare in out)) out[bare] = out[k]!;
+      }
+    }
+  }
+}
+
+function num(v: FieldValue | undefined): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
+  return undefined;
+}
+
+const TIME_FIELDS = ['TimeCreated_SystemTime', '@timestamp', 'timestamp', 'Timestamp', 'TimeCreated', 'UtcTime', 'time', 'EventTime'];
+const HOST_FIELDS = ['Computer', 'host', 'hostname', 'DeviceName', 'ComputerName'];
+
+function timeOf(f: Obj): number {
+  for (const k of TIME_FIELDS) {
+    const v = f[k];
+    if (typeof v === 'string') { const t = parseTimestamp(v); if (!Number.isNaN(t)) return t; }
+    if (typeof v === 'number' && v > 1e11) return v;
+  }
+  return NaN;
+}
+
+function hostOf(f: Obj): string | undefined {
+  for (const k of HOST_FIELDS) { const v = f[k]; if (typeof v === 'string' && v) return v; }
+  return undefined;
+}
+
+export function windowsLogsource(fields: Obj, map: WindowsLogsourceMap): { logsource: EventLogsource; aliases: Record<string, string> } {
+  const channel = typeof fields['Channel'] === 'string' ? fields['Channel'] : undefined;
+  const cls = classifyWindows(map, channel, num(fields['EventID']), (f) => fields[f]);
+  const logsource: EventLogsource = { product: 'windows' };
+  if (cls.service) logsource.service = cls.service;
+  if (cls.categories.length) {
+    logsource.category = cls.categories[0]!;
+    if (cls.categories.length > 1) logsource.categories = cls.categories;
+  }
+  return { logsource, aliases: cls.aliases };
+}
+
+/** A record in the EVTX-to-JSON shape or a flat object -> Event; null when it is not an object. */
+export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap = windowsLogsourceMap()): Event | null {
+  if (!isObj(value)) return null;
+  const root = value as Obj;
+  const ev = isObj(root['Event']) ? (root['Event'] as Obj) : undefined;
+  let fields: Obj;
+  let logsource: EventLogsource;
+  if (ev && (isObj(ev['System']) || isObj(ev['EventData']) || isObj(ev['UserData']))) {
+    fields = {};
+    if (isObj(ev['System'])) flattenSystem(ev['System'], fields);
+    if (ev['EventData'] !== undefined) flattenData(ev['EventData']!, fields);
+    if (ev['UserData'] !== undefined) flattenData(ev['UserData']!, fields);
+    const w = windowsLogsource(fields, map);
+    logsource = w.logsource;
+    for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+  } else {
+    fields = { ...root };
+    if (typeof fields['Channel'] === 'string') {
+      const w = windowsLogsource(fields, map);
+      logsource = w.logsource;
+      for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+    } else {
+      // A flat record that names its logsource (product/service/category keys), or none at all.
+      logsource = {};
+      for (const k of ['product', 'service', 'category'] as const) if (typeof root[k] === 'string') logsource[k] = root[k] as string;
+    }
+  }
+  const out: Event = { ref, time: timeOf(fields), logsource, fields, raw: root };
+  const host = hostOf(fields);
+  if (host) out.host = host;
+  return out;
+}

@@ -1,0 +1,265 @@
+// Rule AST -> matcher closures, built once per rule.
+import type { Cond, Detection, Item, Part, SigmaString, Value } from './model.js';
+import type { EventView } from './event-view.js';
+import { translateRegex } from './regex.js';
+import { inNetwork, parseCidr } from '../util/ip.js';
+import { datePart, parseTimestamp } from '../util/time.js';
+import { wrap } from './sigma-string.js';
+
+export type Matcher = (ev: EventView) => boolean;
+type StrTest = (s: string) => boolean;
+
+const TRUE: Matcher = () => true;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function escapeClass(s: string): string {
+  return s.replace(/[\]\\^-]/g, '\\$&');
+}
+
+function foldParts(parts: Part[], cased: boolean): Part[] {
+  if (cased) return parts;
+  return parts.map((p) => (p.k === 'lit' ? { k: 'lit', s: p.s.toLowerCase() } : p.k === 'cls' ? { k: 'cls', chars: p.chars.toLowerCase() } : p));
+}
+
+/** A whole-value test for a Sigma string; the caller lower-cases the input unless the pattern is cased. */
+export function compilePattern(s: SigmaString, cased: boolean): StrTest {
+  const parts = foldParts(s.parts, cased);
+  const shape = parts.map((p) => (p.k === 'lit' ? 'L' : p.k === 'any' ? '*' : '?')).join('');
+  const lit = (i: number) => (parts[i] as { s: string }).s;
+  switch (shape) {
+    case '': return (x) => x === '';
+    case 'L': { const a = lit(0); return (x) => x === a; }
+    case '*': return () => true;
+    case 'L*': { const a = lit(0); return (x) => x.startsWith(a); }
+    case '*L': { const a = lit(1); return (x) => x.endsWith(a); }
+    case '*L*': { const a = lit(1); return (x) => x.includes(a); }
+    case 'L*L': { const a = lit(0), b = lit(2); return (x) => x.length >= a.length + b.length && x.startsWith(a) && x.endsWith(b); }
+  }
+  if (!shape.includes('?')) return globTest(parts);
+  let re = '^';
+  for (const p of parts) {
+    if (p.k === 'lit') re += escapeRe(p.s);
+    else if (p.k === 'any') re += '[\\s\\S]*';
+    else if (p.k === 'one') re += '[\\s\\S]';
+    else re += `[${escapeClass(p.chars)}]`;
+  }
+  const rx = new RegExp(re + '$');
+  return (x) => rx.test(x);
+}
+
+/** `*`-only globs: anchored head and tail, the middle literals found left to right. */
+function globTest(parts: Part[]): StrTest {
+  const segs: string[] = [];
+  let cur: string | null = '';
+  const anchoredStart = parts[0]?.k === 'lit';
+  const anchoredEnd = parts.at(-1)?.k === 'lit';
+  for (const p of parts) {
+    if (p.k === 'lit') cur = (cur ?? '') + p.s;
+    else { segs.push(cur ?? ''); cur = ''; }
+  }
+  segs.push(cur ?? '');
+  const head = segs[0]!, tail = segs.at(-1)!;
+  const middle = segs.slice(1, -1).filter((x) => x);
+  const minLen = segs.reduce((a, b) => a + b.length, 0);
+  return (x) => {
+    if (x.length < minLen) return false;
+    if (anchoredStart && !x.startsWith(head)) return false;
+    if (anchoredEnd && !x.endsWith(tail)) return false;
+    let pos = anchoredStart ? head.length : 0;
+    const end = anchoredEnd ? x.length - tail.length : x.length;
+    for (const m of middle) {
+      const i = x.indexOf(m, pos);
+      if (i < 0 || i + m.length > end) return false;
+      pos = i + m.length;
+    }
+    return pos <= end;
+  };
+}
+
+
+function anyOf(strs: string[] | null, t: StrTest): boolean {
+  if (strs === null) return false;
+  for (let i = 0; i < strs.length; i++) if (t(strs[i]!)) return true;
+  return false;
+}
+
+function strings(ev: EventView, field: string, cased: boolean): string[] | null {
+  return cased ? ev.strings(field) : ev.lower(field);
+}
+
+function numberOf(s: string): number | null {
+  if (s.trim() === '') return null;
+  const n = Number(s);
+  return Number.isNaN(n) ? null : n;
+}
+
+function cmp(op: string, a: number, b: number): boolean {
+  switch (op) {
+    case 'gt': return a > b;
+    case 'gte': return a >= b;
+    case 'lt': return a < b;
+    case 'lte': return a <= b;
+    default: return a === b;
+  }
+}
+
+/** One value against one field. */
+function compileFieldValue(field: string, v: Value): Matcher {
+  switch (v.t) {
+    case 'str': {
+      const test = compilePattern(v.s, v.cased);
+      const cased = v.cased;
+      return (ev) => anyOf(strings(ev, field, cased), test);
+    }
+    case 'num': {
+      const forms = new Set([v.source.toLowerCase(), String(v.n)]);
+      const n = v.n;
+      return (ev) => {
+        const raw = ev.get(field);
+        if (typeof raw === 'number') return raw === n;
+        return anyOf(ev.lower(field), (s) => forms.has(s));
+      };
+    }
+    case 'bool': {
+      const form = String(v.b);
+      return (ev) => anyOf(ev.lower(field), (s) => s === form);
+    }
+    case 'null':
+      return (ev) => { const raw = ev.get(field); return raw === undefined || raw === null; };
+    case 're': {
+      const t = translateRegex(v.source, v.flags);
+      const rx = new RegExp(t.source, t.flags);
+      return (ev) => anyOf(ev.strings(field), (s) => rx.test(s));
+    }
+    case 'cidr': {
+      const net = parseCidr(v.cidr)!;
+      return (ev) => anyOf(ev.strings(field), (s) => inNetwork(s.trim(), net));
+    }
+    case 'cmp': {
+      const { op, n } = v;
+      return (ev) => {
+        const raw = ev.get(field);
+        if (typeof raw === 'number') return cmp(op, raw, n);
+        return anyOf(ev.strings(field), (s) => { const x = numberOf(s); return x !== null && cmp(op, x, n); });
+      };
+    }
+    case 'exists': {
+      const b = v.b;
+      return (ev) => ev.has(field) === b;
+    }
+    case 'fieldref': {
+      const { field: other, mode, cased } = v;
+      const rel = mode === 'eq' ? (a: string, b: string) => a === b
+        : mode === 'contains' ? (a: string, b: string) => a.includes(b)
+        : mode === 'startswith' ? (a: string, b: string) => a.startsWith(b)
+        : (a: string, b: string) => a.endsWith(b);
+      return (ev) => {
+        const mine = strings(ev, field, cased), theirs = strings(ev, other, cased);
+        if (!mine || !theirs) return false;
+        return mine.some((a) => theirs.some((b) => rel(a, b)));
+      };
+    }
+    case 'datepart': {
+      const { part, op, n } = v;
+      return (ev) => anyOf(ev.strings(field), (s) => {
+        const t = parseTimestamp(s);
+        return !Number.isNaN(t) && cmp(op, datePart(t, part), n);
+      });
+    }
+    case 'any-of': {
+      const subs = v.values.map((x) => compileFieldValue(field, x));
+      return (ev) => subs.some((m) => m(ev));
+    }
+  }
+}
+
+/** One value searched in every value of the event (keyword detection): an unanchored match. */
+function compileKeywordValue(v: Value): Matcher {
+  switch (v.t) {
+    case 'str': {
+      const test = compilePattern(wrap(v.s, true, true), v.cased);
+      return v.cased ? (ev) => anyOf(ev.all(), test) : (ev) => anyOf(ev.allLower(), test);
+    }
+    case 'num': case 'bool': {
+      const needle = (v.t === 'num' ? v.source : String(v.b)).toLowerCase();
+      return (ev) => anyOf(ev.allLower(), (s) => s.includes(needle));
+    }
+    case 're': {
+      const t = translateRegex(v.source, v.flags);
+      const rx = new RegExp(t.source, t.flags);
+      return (ev) => anyOf(ev.all(), (s) => rx.test(s));
+    }
+    case 'cidr': {
+      const net = parseCidr(v.cidr)!;
+      return (ev) => anyOf(ev.all(), (s) => inNetwork(s.trim(), net));
+    }
+    case 'cmp': {
+      const { op, n } = v;
+      return (ev) => anyOf(ev.all(), (s) => { const x = numberOf(s); return x !== null && cmp(op, x, n); });
+    }
+    case 'any-of': {
+      const subs = v.values.map(compileKeywordValue);
+      return (ev) => subs.some((m) => m(ev));
+    }
+    case 'null': case 'exists': case 'fieldref': case 'datepart':
+      return () => false;
+  }
+}
+
+export function compileItem(item: Item): Matcher {
+  const ms = item.values.map((v) => (item.field === null ? compileKeywordValue(v) : compileFieldValue(item.field, v)));
+  let m: Matcher;
+  if (ms.length === 1) m = ms[0]!;
+  else if (item.all) m = (ev) => { for (const x of ms) if (!x(ev)) return false; return true; };
+  else m = (ev) => { for (const x of ms) if (x(ev)) return true; return false; };
+  if (item.negate) { const inner = m; m = (ev) => !inner(ev); }
+  return m;
+}
+
+function and(ms: Matcher[]): Matcher {
+  if (ms.length === 0) return TRUE;
+  if (ms.length === 1) return ms[0]!;
+  if (ms.length === 2) { const [a, b] = ms as [Matcher, Matcher]; return (ev) => a(ev) && b(ev); }
+  return (ev) => { for (const x of ms) if (!x(ev)) return false; return true; };
+}
+
+function or(ms: Matcher[]): Matcher {
+  if (ms.length === 1) return ms[0]!;
+  if (ms.length === 2) { const [a, b] = ms as [Matcher, Matcher]; return (ev) => a(ev) || b(ev); }
+  return (ev) => { for (const x of ms) if (x(ev)) return true; return false; };
+}
+
+export function compileDetection(det: Detection): Matcher {
+  const cache = new Map<string, Matcher>();
+  const search = (name: string): Matcher => {
+    let m = cache.get(name);
+    if (!m) {
+      const s = det.searches.get(name);
+      if (!s) throw new Error(`search identifier '${name}' is not defined`);
+      m = compileSearch(s);
+      cache.set(name, m);
+    }
+    return m;
+  };
+  const cond = (c: Cond): Matcher => {
+    switch (c.k) {
+      case 'ref': return search(c.name);
+      case 'and': return and(c.items.map(cond));
+      case 'or': return or(c.items.map(cond));
+      case 'not': { const inner = cond(c.item); return (ev) => !inner(ev); }
+      case 'of': return c.all ? and(c.names.map(search)) : or(c.names.map(search));
+    }
+  };
+  return cond(det.condition);
+}
+
+function compileSearch(s: import('./model.js').Search): Matcher {
+  switch (s.k) {
+    case 'and': return and(s.items.map(compileItem));
+    case 'or': return or(s.items.map(compileSearch));
+    case 'item': return compileItem(s.item);
+  }
+}

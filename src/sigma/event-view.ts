@@ -1,0 +1,107 @@
+// Per-event field access for matchers, with the lower-cased forms cached so each field is folded once
+// however many rules read it.
+import type { FieldValue } from '../events/model.js';
+
+export class EventView {
+  private lowerCache = new Map<string, string[] | null>();
+  private stringCache = new Map<string, string[] | null>();
+  private allStrings: string[] | null = null;
+  private allLowerCache: string[] | null = null;
+  private ciKeys: Map<string, string> | null = null;
+
+  constructor(readonly fields: Record<string, FieldValue>, readonly raw?: FieldValue) {}
+
+  /** True when the field is present, whatever its value (the `exists` modifier). */
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  get(name: string): FieldValue | undefined {
+    const f = this.fields;
+    if (Object.prototype.hasOwnProperty.call(f, name)) return f[name];
+    if (name.includes('.')) {
+      const inFields = path(f, name);
+      if (inFields !== undefined) return inFields;
+      if (this.raw !== undefined) {
+        const inRaw = path(this.raw, name);
+        if (inRaw !== undefined) return inRaw;
+      }
+    }
+    // Field names are matched case-insensitively as a fallback (exports differ in casing).
+    if (!this.ciKeys) {
+      this.ciKeys = new Map();
+      for (const k of Object.keys(f)) {
+        const l = k.toLowerCase();
+        if (!this.ciKeys.has(l)) this.ciKeys.set(l, k);
+      }
+    }
+    const k = this.ciKeys.get(name.toLowerCase());
+    return k === undefined ? undefined : f[k];
+  }
+
+  /** String forms of the field's scalar values (arrays flattened); null when the field is absent or null. */
+  strings(name: string): string[] | null {
+    let s = this.stringCache.get(name);
+    if (s === undefined) {
+      const v = this.get(name);
+      s = v === undefined || v === null ? null : scalarStrings(v, []);
+      this.stringCache.set(name, s);
+    }
+    return s;
+  }
+
+  lower(name: string): string[] | null {
+    let s = this.lowerCache.get(name);
+    if (s === undefined) {
+      const raw = this.strings(name);
+      s = raw === null ? null : raw.map((x) => x.toLowerCase());
+      this.lowerCache.set(name, s);
+    }
+    return s;
+  }
+
+  /** Every value of the event (nested ones too), for keyword searches. */
+  all(): string[] {
+    if (!this.allStrings) {
+      const out: string[] = [];
+      for (const k in this.fields) leafStrings(this.fields[k]!, out);
+      this.allStrings = out;
+    }
+    return this.allStrings;
+  }
+
+  allLower(): string[] {
+    if (!this.allLowerCache) this.allLowerCache = this.all().map((x) => x.toLowerCase());
+    return this.allLowerCache;
+  }
+}
+
+function path(root: FieldValue, dotted: string): FieldValue | undefined {
+  let cur: FieldValue | undefined = root;
+  for (const seg of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    if (!Object.prototype.hasOwnProperty.call(cur, seg)) return undefined;
+    cur = (cur as Record<string, FieldValue>)[seg];
+  }
+  return cur;
+}
+
+export function scalarString(v: FieldValue): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return null;
+}
+
+function scalarStrings(v: FieldValue, out: string[]): string[] {
+  if (Array.isArray(v)) { for (const x of v) scalarStrings(x, out); return out; }
+  const s = scalarString(v);
+  if (s !== null) out.push(s);
+  return out;
+}
+
+function leafStrings(v: FieldValue, out: string[]): void {
+  if (Array.isArray(v)) { for (const x of v) leafStrings(x, out); return; }
+  if (v !== null && typeof v === 'object') { for (const k in v) leafStrings(v[k]!, out); return; }
+  const s = scalarString(v);
+  if (s !== null) out.push(s);
+}

@@ -1,0 +1,45 @@
+// Timestamps as written in event logs: ISO 8601 with or without zone ("no zone" means UTC), any fraction.
+import type { DatePart } from '../sigma/model.js';
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Epoch milliseconds, or NaN. */
+export function parseTimestamp(s: string): number {
+  const m = ISO.exec(s.trim());
+  if (!m) return NaN;
+  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+  let t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0));
+  if (frac) t += Math.floor(Number(frac.slice(0, 3).padEnd(3, '0')));
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return t;
+}
+
+/** ISO 8601 week number (1-53). */
+function isoWeek(t: number): number {
+  const d = new Date(t);
+  const day = (d.getUTCDay() + 6) % 7; // Monday = 0
+  const thursday = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day + 3);
+  const firstThursday = new Date(thursday);
+  const yearStart = Date.UTC(firstThursday.getUTCFullYear(), 0, 1);
+  return 1 + Math.floor((thursday - yearStart) / (7 * 86_400_000));
+}
+
+export function datePart(t: number, part: DatePart): number {
+  const d = new Date(t);
+  switch (part) {
+    case 'minute': return d.getUTCMinutes();
+    case 'hour': return d.getUTCHours();
+    case 'day': return d.getUTCDate();
+    case 'week': return isoWeek(t);
+    case 'month': return d.getUTCMonth() + 1;
+    case 'year': return d.getUTCFullYear();
+  }
+}
+
+export function isoString(t: number): string {
+  return Number.isNaN(t) ? '' : new Date(t).toISOString();
+}
