@@ -205,6 +205,11 @@ function parseItem(key: string, keyPos: Pos, value: YNode, opts: ParseOptions, w
   } else raw = [scalarValue(value, key)];
   try {
     const spec = applyModifiers(field, modifiers, raw.map((r) => r.v), raw.map((r) => r.source), opts.placeholders);
+    if (!modifiers.includes('re')) {
+      // The classic path pitfall: 'C:\Program Files\*\x.exe' holds an escaped (literal) star.
+      const esc = raw.find((r) => typeof r.v === 'string' && /(^|[^\\])\\\*/.test(r.v));
+      if (esc) warn(`'${key}': value '${String(esc.v)}' contains \\* (a literal star); write \\\\* for a backslash followed by a wildcard`, keyPos);
+    }
     for (const w of spec.warnings) warn(`'${key}': ${w}`, keyPos);
     for (const v of spec.values) checkValue(v, key, value.pos);
     return { field, modifiers, values: spec.values, all: spec.all, negate: spec.negate, pos: keyPos };

@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// tracehound command line: parse the command, call it, map errors to exit status 2.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, UsageError } from './args.js';
+import { huntCommand, HUNT_HELP } from './hunt.js';
+import { rulesCommand } from './rules.js';
+import { packageRoot } from '../util/package-root.js';
+
+const HELP = `tracehound — find, explain and contain malicious Exchange transport agents (ATT&CK T1505.002)
+
+usage: tracehound <command> [options]
+
+commands:
+  hunt PATH...            run Sigma rules over evidence files and print findings
+  rules check PATH...     validate Sigma rules
+  help [command]          this text, or a command's options
+  version                 print the version
+
+Run 'tracehound <command> --help' for a command's options.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'hunt': return await huntCommand(rest);
+      case 'rules': return await rulesCommand(rest);
+      case 'version': case '--version': case '-V': {
+        const pj = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
+        process.stdout.write(`tracehound ${pj.version}\n`);
+        return EXIT.ok;
+      }
+      case 'help': case '--help': case '-h': case undefined:
+        process.stdout.write((rest[0] === 'hunt' ? HUNT_HELP : HELP) + '\n');
+        return cmd === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command '${cmd}'. Run 'tracehound help'.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tracehound: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') {
+      process.stderr.write(`tracehound: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`tracehound: internal error: ${err.stack ?? err.message}\n`);
+    return 70;
+  }
+}
+
+const invoked = process.argv[1] ?? '';
+if (/[\\/]cli[\\/]main\.(ts|js)$/.test(invoked)) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+}
