@@ -46,7 +46,7 @@ export function compilePattern(s: SigmaString, cased: boolean): StrTest {
     else if (p.k === 'one') re += '[\\s\\S]';
     else re += `[${escapeClass(p.chars)}]`;
   }
-  const rx = new RegExp(re + '$');
+  const rx = new RegExp(re + '$', 'u'); // 'u': `?` is one code point, also outside the BMP
   return (x) => rx.test(x);
 }
 

@@ -31,6 +31,8 @@ export function translateRegex(pattern: string, flags: string): JsRegex {
       continue;
     }
     if (inClass) { if (c === ']') inClass = false; out += c; continue; }
+    // PCRE: without the m flag `$` also matches before a final newline; JavaScript's `$` does not.
+    if (c === '$' && !fl.has('m')) { out += '(?=\\n?$)'; continue; }
     if (c === '[') { inClass = true; out += c; if (src[i + 1] === '^') { out += '^'; i++; } if (src[i + 1] === ']') { out += '\\]'; i++; } continue; }
     if (c === '(' && src[i + 1] === '?') {
       const rest = src.slice(i + 2);
