@@ -5,6 +5,7 @@ import { translateRegex } from './regex.js';
 import { inNetwork, parseCidr } from '../util/ip.js';
 import { datePart, parseTimestamp } from '../util/time.js';
 import { wrap } from './sigma-string.js';
+import { AhoCorasick } from '../util/aho-corasick.js';
 
 export type Matcher = (ev: EventView) => boolean;
 type StrTest = (s: string) => boolean;
@@ -209,8 +210,73 @@ function compileKeywordValue(v: Value): Matcher {
   }
 }
 
+/** A plain (case-insensitive, `*`-at-the-ends-only) value as one literal test, for grouping. */
+type Simple = { kind: 'eq' | 'prefix' | 'suffix' | 'sub'; lit: string };
+
+function simpleOf(v: Value, keyword: boolean): Simple | null {
+  if (v.t !== 'str') return null;
+  const parts = keyword ? wrap(v.s, true, true).parts : v.s.parts;
+  const shape = parts.map((p) => (p.k === 'lit' ? 'L' : p.k === 'any' ? '*' : '?')).join('');
+  const lit = (i: number) => { const t = (parts[i] as { s: string }).s; return v.cased ? t : t.toLowerCase(); };
+  switch (shape) {
+    case 'L': return { kind: 'eq', lit: lit(0) };
+    case 'L*': return { kind: 'prefix', lit: lit(0) };
+    case '*L': return { kind: 'suffix', lit: lit(1) };
+    case '*L*': return { kind: 'sub', lit: lit(1) };
+    default: return null;
+  }
+}
+
+/** Many OR-ed plain values on one field tested together: set lookups by length, one automaton for substrings. */
+function groupedTest(simple: Simple[]): StrTest {
+  const eq = new Set<string>();
+  const byLen = (kind: Simple['kind']) => {
+    const m = new Map<number, Set<string>>();
+    for (const x of simple) if (x.kind === kind) { let s = m.get(x.lit.length); if (!s) m.set(x.lit.length, (s = new Set())); s.add(x.lit); }
+    return [...m];
+  };
+  for (const x of simple) if (x.kind === 'eq') eq.add(x.lit);
+  const prefixes = byLen('prefix'), suffixes = byLen('suffix');
+  const subs = simple.filter((x) => x.kind === 'sub').map((x) => x.lit);
+  const ac = subs.length > 3 ? new AhoCorasick(subs) : null;
+  return (x) => {
+    if (eq.has(x)) return true;
+    for (const [len, set] of prefixes) if (x.length >= len && set.has(x.slice(0, len))) return true;
+    for (const [len, set] of suffixes) if (x.length >= len && set.has(x.slice(x.length - len))) return true;
+    if (ac) return ac.test(x);
+    for (const sub of subs) if (x.includes(sub)) return true;
+    return false;
+  };
+}
+
 export function compileItem(item: Item): Matcher {
-  const ms = item.values.map((v) => (item.field === null ? compileKeywordValue(v) : compileFieldValue(item.field, v)));
+  const field = item.field;
+  const ms: Matcher[] = [];
+  let values = item.values;
+  if (!item.all) {
+    // OR-ed plain values (base64offset and other expansions flattened) are tested as one group per case mode.
+    const flat = values.flatMap((v) => (v.t === 'any-of' ? v.values : [v]));
+    const folded: Simple[] = [], cased: Simple[] = [];
+    const rest: Value[] = [];
+    for (const v of flat) {
+      const x = simpleOf(v, field === null);
+      if (!x) rest.push(v);
+      else if (v.t === 'str' && v.cased) cased.push(x);
+      else folded.push(x);
+    }
+    if (folded.length + cased.length > 2) {
+      if (folded.length) {
+        const test = groupedTest(folded);
+        ms.push(field === null ? (ev) => anyOf(ev.allLower(), test) : (ev) => anyOf(ev.lower(field), test));
+      }
+      if (cased.length) {
+        const test = groupedTest(cased);
+        ms.push(field === null ? (ev) => anyOf(ev.all(), test) : (ev) => anyOf(ev.strings(field), test));
+      }
+      values = rest;
+    }
+  }
+  for (const v of values) ms.push(field === null ? compileKeywordValue(v) : compileFieldValue(field, v));
   let m: Matcher;
   if (ms.length === 1) m = ms[0]!;
   else if (item.all) m = (ev) => { for (const x of ms) if (!x(ev)) return false; return true; };

@@ -8,7 +8,8 @@ export interface Literal { field: string; lit: string }
 /** Alternatives (OR); null means the rule has no necessary literal and is always evaluated. */
 export type Requirement = Literal[] | null;
 
-const MAX_ALTERNATIVES = 64;
+/** Beyond this many alternatives a requirement is not worth keeping (the automaton gets large). */
+const MAX_ALTERNATIVES = 4096;
 
 function union(reqs: Requirement[]): Requirement {
   const out: Literal[] = [];
