@@ -36,9 +36,11 @@ export function levelOption(v: string | undefined, name: string): Level | undefi
   return v as Level;
 }
 
-export function timeOption(v: string | undefined, name: string): number | undefined {
+/** A date or time; with `endOfDay`, a bare date means the last millisecond of that day (for --to). */
+export function timeOption(v: string | undefined, name: string, endOfDay = false): number | undefined {
   if (v === undefined) return undefined;
-  const t = parseTimestamp(v);
+  let t = parseTimestamp(v);
+  if (endOfDay && /^\d{4}-\d{2}-\d{2}$/.test(v.trim())) t += 86_400_000 - 1;
   if (Number.isNaN(t)) throw new UsageError(`${name} must be a date or time such as 2024-05-01 or 2024-05-01T12:00:00Z; got '${v}'`);
   return t;
 }

@@ -20,7 +20,7 @@ JSON documents in the EVTX-to-JSON shape or flat objects), run the Sigma rules a
   --rules DIR|FILE   rules to run (repeatable; replaces the bundled rules)
   --per-event        print one record per (rule, event) instead of findings
   --from TIME        ignore events before TIME (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)
-  --to TIME          ignore events after TIME
+  --to TIME          ignore events after TIME (a bare date includes that whole day)
   --fail-on LEVEL    exit 1 when a finding at or above LEVEL exists
   --format F         table (default on a terminal), json, jsonl (default otherwise), csv
   --placeholders F   values for %placeholders% used under |expand (YAML map name -> list)
@@ -62,7 +62,8 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const format = formatOption(values.format, values.out !== undefined);
   const failOn = levelOption(values['fail-on'], '--fail-on');
   const from = timeOption(values.from, '--from');
-  const to = timeOption(values.to, '--to');
+  const to = timeOption(values.to, '--to', true);
+  if (from !== undefined && to !== undefined && from > to) throw new UsageError('--from is later than --to');
   const quiet = values.quiet;
 
   const rulePaths = values.rules?.length ? values.rules : [join(packageRoot(), 'rules')];
@@ -70,6 +71,8 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const loaded = loadRules(rulePaths, placeholders);
   const ruleset = new RuleSet(loaded.docs);
   const ruleProblems = [...loaded.errors, ...ruleset.problems];
+  // one rule can have several problems: count rules, not problems
+  const failedRules = new Set([...loaded.errors.map((p) => p.doc), ...ruleset.problems.map((p) => `${p.path}:${p.line}`)]).size;
   for (const p of ruleProblems.slice(0, 20)) say(quiet, `tracehound: rule skipped: ${visible(formatProblem(p))}`);
   if (ruleProblems.length > 20) say(quiet, `tracehound: … and ${ruleProblems.length - 20} more rule problems (see 'tracehound rules check')`);
   if (ruleset.rules.length === 0) {
@@ -80,7 +83,8 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const colour = format === 'table' && values.out === undefined && !!process.stdout.isTTY && !process.env['NO_COLOR'];
   const sink = new Sink(values.out);
   const perEvent = values['per-event'] ? matchWriter(format, sink, colour) : null;
-  const findings = new FindingBuilder();
+  const metaByKey = new Map(loaded.docs.flatMap((d) => [d.meta.id, d.meta.name].filter((k): k is string => !!k).map((k) => [k, d.meta] as const)));
+  const findings = new FindingBuilder((k) => metaByKey.get(k));
   let worst = -1;
   const bar = progressBar(!quiet && !!process.stderr.isTTY);
   const summary = await hunt({
@@ -117,7 +121,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const kinds = Object.entries(summary.eventsByKind).map(([k, n]) => `${k} ${n}`).join(', ');
   say(quiet, `tracehound: ${summary.files.read} of ${summary.files.total} files read, ${summary.skipped.length} skipped; ` +
     `${summary.events} events${kinds ? ` (${kinds})` : ''}${summary.outsideWindow ? `, ${summary.outsideWindow} outside --from/--to` : ''}; ` +
-    `${ruleset.rules.length} rules and ${ruleset.correlations.length} correlations loaded, ${ruleProblems.length} failed; ` +
+    `${ruleset.rules.length} rules and ${ruleset.correlations.length} correlations loaded, ${failedRules} failed; ` +
     `${summary.hits} matches, ${summary.correlationHits.length} correlation matches; ${summary.recordProblems} unusable records`);
   if (summary.unreadable.length) return EXIT.usage;
   if (failOn && worst >= SEVERITY_RANK[failOn]) return EXIT.findings;

@@ -18,12 +18,23 @@ filters. Every problem is reported with file:line:col and the rule id.
   -o, --out FILE    write to FILE instead of standard output
   -q, --quiet       no summary on standard error`;
 
-interface Failed { path: string; rule_id: string | null; error: string; line?: number; col?: number }
+interface Failed { path: string; rule_id: string | null; error: string; line?: number; col?: number; errors?: string[] }
 
 function failed(p: RuleProblem): Failed {
   const f: Failed = { path: p.path, rule_id: p.rule_id ?? null, error: formatProblem(p) };
   if (p.line !== undefined) { f.line = p.line; f.col = p.col ?? 1; }
   return f;
+}
+
+/** One entry per failed document: the first problem, and every problem under `errors` when there are several. */
+function failedDocs(problems: [key: string, p: RuleProblem][]): Failed[] {
+  const byDoc = new Map<string, Failed>();
+  for (const [key, p] of problems) {
+    const f = byDoc.get(key);
+    if (!f) { byDoc.set(key, failed(p)); continue; }
+    (f.errors ??= [f.error]).push(formatProblem(p));
+  }
+  return [...byDoc.values()];
 }
 
 export async function rulesCommand(argv: string[]): Promise<number> {
@@ -41,7 +52,11 @@ export async function rulesCommand(argv: string[]): Promise<number> {
   // Documents that failed: parse errors, plus loaded documents the rule set could not use.
   const badDocs = new Set(rs.problems.map((p) => `${p.path}:${p.line}`));
   const ok = loaded.docs.filter((d) => !badDocs.has(`${d.source.path}:${d.source.pos.line}`)).length;
-  const summary = { total: loaded.total, ok, failed: problems.map(failed), warnings: loaded.warnings.map(failed) };
+  const summary = {
+    total: loaded.total, ok,
+    failed: failedDocs([...loaded.errors.map((p) => [p.doc, p] as [string, RuleProblem]), ...rs.problems.map((p) => [`${p.path}:${p.line}`, p] as [string, RuleProblem])]),
+    warnings: loaded.warnings.map(failed),
+  };
   const sink = new Sink(values.out);
   if (format === 'json') sink.write(JSON.stringify(summary, null, 2) + '\n');
   else if (format === 'jsonl') for (const f of summary.failed) sink.write(JSON.stringify(f) + '\n');
@@ -49,7 +64,7 @@ export async function rulesCommand(argv: string[]): Promise<number> {
     sink.write(csvRow(['path', 'line', 'col', 'rule_id', 'error']));
     for (const f of summary.failed) sink.write(csvRow([f.path, f.line, f.col, f.rule_id, f.error]));
   } else {
-    for (const f of summary.failed) sink.write(`FAIL  ${visible(f.error)}\n`);
+    for (const f of summary.failed) for (const e of f.errors ?? [f.error]) sink.write(`FAIL  ${visible(e)}\n`);
     for (const w of summary.warnings) sink.write(`warn  ${visible(w.error)}\n`);
     sink.write(`${summary.total} rules: ${summary.ok} ok, ${summary.failed.length} failed, ${summary.warnings.length} warnings\n`);
   }

@@ -50,6 +50,9 @@ interface Acc { f: Finding; first: number; last: number }
 export class FindingBuilder {
   private acc = new Map<string, Acc>();
 
+  /** `ruleByKey` finds a rule's metadata by id or name, so correlation findings inherit the joined rules' techniques. */
+  constructor(private ruleByKey: (key: string) => RuleMeta | undefined = () => undefined) {}
+
   add(hit: RuleHit): void {
     const r = hit.rule;
     const key = r.meta.id ?? r.meta.name ?? r.meta.title;
@@ -72,7 +75,9 @@ export class FindingBuilder {
     let a = this.acc.get(id);
     if (!a) {
       const fields: Record<string, FieldValue> = { ...h.group };
-      a = { first: h.first, last: h.last, f: { ...this.base(id, h.rule.meta, key, host, fields), correlation: true } };
+      const f: Finding = { ...this.base(id, h.rule.meta, key, host, fields), correlation: true };
+      for (const r of h.rules) for (const t of techniquesOf(this.ruleByKey(r)?.tags ?? [])) if (!f.techniques.includes(t)) f.techniques.push(t);
+      a = { first: h.first, last: h.last, f };
       this.acc.set(id, a);
     }
     this.bump(a, h.first, h.events.map((e) => refOf(e.ref)), 1);

@@ -1,5 +1,5 @@
 // Rule files and folders -> Sigma documents, with every problem named by file:line:col and rule id.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSigmaText } from '../sigma/parse.js';
@@ -9,9 +9,12 @@ import { firstInvalidUtf8, lineOfOffset } from '../util/utf8.js';
 
 export const MAX_RULE_FILE_BYTES = 4 * 1024 * 1024;
 
+/** A problem that kept a document from loading; `doc` names that document (one rule can have several problems). */
+export interface LoadProblem extends RuleProblem { doc: string }
+
 export interface LoadedRules {
   docs: SigmaDocument[];
-  errors: RuleProblem[];
+  errors: LoadProblem[];
   warnings: RuleProblem[];
   /** rule files read */
   files: number;
@@ -54,7 +57,7 @@ export function loadRules(paths: string[], placeholders?: Placeholders): LoadedR
       files = ruleFiles(p);
     } catch (e) {
       res.unreadable.push(p);
-      res.errors.push({ path: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      res.errors.push({ path: p, doc: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
     for (const f of files) loadFile(f, res, placeholders);
@@ -70,6 +73,44 @@ export function loadRules(paths: string[], placeholders?: Placeholders): LoadedR
   return res;
 }
 
+/** A YAML document marker line (`---` or `...`). */
+const boundary = (s: string | undefined) => s !== undefined && /^(---|\.\.\.)(\s|$)/.test(s);
+
+/**
+ * The top-level `id:` written in the YAML document that holds `line` (the first document without
+ * a line), read from the text, so errors raised before a rule could be parsed still name it.
+ */
+export function idInText(text: string, line?: number): string | undefined {
+  const lines = text.split('\n');
+  const at = Math.min(Math.max((line ?? 1) - 1, 0), lines.length - 1);
+  let start = at, end = at + 1;
+  while (start > 0 && !boundary(lines[start - 1])) start--;
+  while (end < lines.length && !boundary(lines[end])) end++;
+  for (let i = start; i < end; i++) {
+    const m = /^id:[ \t]*(["']?)([^"'\s#]+)\1[ \t]*(#.*)?\r?$/.exec(lines[i]!);
+    if (m) return m[2];
+  }
+  return undefined;
+}
+
+function headOf(f: string, bytes: number): string {
+  const fd = openSync(f, 'r');
+  try {
+    const b = Buffer.alloc(bytes);
+    return b.subarray(0, readSync(fd, b, 0, bytes, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `p` with the rule id taken from the text when it has none, and the document it belongs to. */
+function located(p: RuleProblem, text: string): LoadProblem {
+  const id = p.rule_id ?? idInText(text, p.line);
+  let n = 0;
+  if (p.line !== undefined) for (const [i, l] of text.split('\n').entries()) { if (i >= p.line - 1) break; if (boundary(l)) n++; }
+  return { ...p, ...(id ? { rule_id: id } : {}), doc: `${p.path}#${n}` };
+}
+
 function loadFile(f: string, res: LoadedRules, placeholders?: Placeholders): void {
   res.files++;
   let buf: Buffer;
@@ -77,20 +118,20 @@ function loadFile(f: string, res: LoadedRules, placeholders?: Placeholders): voi
     const size = statSync(f).size;
     if (size > MAX_RULE_FILE_BYTES) {
       res.total++;
-      res.errors.push({ path: f, message: `rule file is ${size} bytes, over the ${MAX_RULE_FILE_BYTES}-byte limit; not read` });
+      res.errors.push(located({ path: f, message: `rule file is ${size} bytes, over the ${MAX_RULE_FILE_BYTES}-byte limit; not read` }, headOf(f, 64 * 1024)));
       return;
     }
     buf = readFileSync(f);
   } catch (e) {
     res.total++;
-    res.errors.push({ path: f, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+    res.errors.push({ path: f, doc: f, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
     return;
   }
   const bad = firstInvalidUtf8(buf);
   if (bad >= 0) {
     res.total++;
     const { line, col } = lineOfOffset(buf, bad);
-    res.errors.push({ path: f, line, col, message: `not valid UTF-8 (byte 0x${buf[bad]!.toString(16).padStart(2, '0')} at offset ${bad})` });
+    res.errors.push({ ...located({ path: f, line, col, message: `not valid UTF-8 (byte 0x${buf[bad]!.toString(16).padStart(2, '0')} at offset ${bad})` }, buf.toString('utf8')), doc: f });
     return;
   }
   let text = buf.toString('utf8');
@@ -98,6 +139,7 @@ function loadFile(f: string, res: LoadedRules, placeholders?: Placeholders): voi
   const r = parseSigmaText(text, f, placeholders ? { placeholders } : {});
   res.total += r.documents;
   res.docs.push(...r.docs);
-  res.errors.push(...r.errors);
+  // YAML errors come before the rule is read, so they carry no id: take it from the text.
+  res.errors.push(...r.errors.map((p) => located(p, text)));
   res.warnings.push(...r.warnings);
 }

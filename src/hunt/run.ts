@@ -65,8 +65,8 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       let n = 0;
       for await (const it of readJsonRecords(file)) {
         if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); continue; }
-        const jsonKind: SourceKind = 'json';
-        const ev = toEvent(it.value, { file, kind: jsonKind, line: it.line });
+        const kind: SourceKind = it.jsonl ? 'jsonl' : 'json';
+        const ev = toEvent(it.value, { file, kind, line: it.line });
         if (!ev) { problem({ file, line: it.line, message: 'record is not a JSON object; skipped' }); continue; }
         handle(ev);
         if (++n % 5000 === 0) opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events, file });

@@ -46,7 +46,7 @@ export function parseSigmaText(text: string, path: string, opts: ParseOptions = 
     if (!yd.root && yd.errors.length === 0) continue; // empty document (e.g. trailing ---)
     res.documents++;
     if (yd.errors.length) {
-      for (const e of yd.errors) res.errors.push({ path, line: e.pos.line, col: e.pos.col, message: `YAML: ${e.message}` });
+      for (const e of yd.errors) res.errors.push({ path, line: e.pos.line, col: e.pos.col, ...(yd.id ? { rule_id: yd.id } : {}), message: `YAML: ${e.message}` });
       continue;
     }
     const root = yd.root!;

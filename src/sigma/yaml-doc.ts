@@ -15,7 +15,13 @@ export interface YScalar {
   source?: string;
 }
 
-export interface YDoc { root: YNode | null; pos: Pos; errors: { message: string; pos: Pos }[] }
+export interface YDoc {
+  root: YNode | null;
+  pos: Pos;
+  errors: { message: string; pos: Pos }[];
+  /** The top-level `id`, read even when the document has errors, so they can name the rule. */
+  id?: string;
+}
 
 /** Bound on nodes built from one document, so alias chains ("billion laughs") cannot explode. */
 export const MAX_NODES = 200_000;
@@ -36,7 +42,10 @@ export function parseYamlDocuments(text: string): YDoc[] {
         errors.push({ message: (e as Error).message, pos: at(doc.contents.range?.[0]) });
       }
     }
-    out.push({ root, pos: at(doc.range?.[0]), errors });
+    const yd: YDoc = { root, pos: at(doc.range?.[0]), errors };
+    const idNode = isMap(doc.contents) ? doc.contents.get('id', true) : undefined;
+    if (isScalar(idNode) && typeof idNode.value === 'string') yd.id = idNode.value;
+    out.push(yd);
   }
   return out;
 }

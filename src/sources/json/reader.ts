@@ -1,9 +1,11 @@
 // Streaming JSON records: JSON lines, one JSON array of records, or JSON documents written one after
 // another (the SigmaHQ regression renderings). Memory is bounded by the largest single record.
 import { createReadStream } from 'node:fs';
+import { firstInvalidUtf8 } from '../../util/utf8.js';
 
 export type JsonItem =
-  | { kind: 'record'; value: unknown; line: number }
+  /** `jsonl`: the file is JSON lines (one record per line). */
+  | { kind: 'record'; value: unknown; line: number; jsonl: boolean }
   | { kind: 'error'; line: number; message: string };
 
 export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
@@ -22,6 +24,9 @@ export class JsonSplitter {
   private inStr = false;
   private esc = false;
   private scanPos = 0;
+  // First newline of the value being scanned while the mode is still unknown (see brokenFirstLine).
+  private firstNl = -1;
+  private nlSearched = 0;
 
   push(chunk: string): JsonItem[] {
     this.buf += chunk;
@@ -60,7 +65,7 @@ export class JsonSplitter {
 
   private emit(text: string, line: number): void {
     try {
-      this.out.push({ kind: 'record', value: JSON.parse(text), line });
+      this.out.push({ kind: 'record', value: JSON.parse(text), line, jsonl: this.mode === 'lines' });
     } catch (e) {
       this.out.push({ kind: 'error', line, message: `invalid JSON: ${(e as Error).message}` });
     }
@@ -116,6 +121,12 @@ export class JsonSplitter {
       }
     }
     const complete = scalar ? i < b.length || final : this.depth === 0 && i > 0;
+    if (!complete && this.mode === 'unknown' && !scalar && this.brokenFirstLine(b, i)) {
+      // JSON lines whose first line is broken: split by line from here on, so the rest is still read.
+      this.resetScan();
+      this.mode = 'lines';
+      return true;
+    }
     if (!complete) {
       if (final) {
         this.out.push({ kind: 'error', line: startLine, message: 'unterminated JSON value at end of file' });
@@ -132,19 +143,52 @@ export class JsonSplitter {
       this.scanPos = i;
       return null;
     }
+    if (this.mode === 'unknown' && !final && !/\n/.test(b.slice(i))) {
+      // Whether the first value ends its line decides the mode: wait until the line ends.
+      this.resetScan();
+      return null;
+    }
     const text = b.slice(0, i);
     const endsLine = /^[ \t\r]*(\n|$)/.test(b.slice(i, i + 64)) && !text.includes('\n');
     this.resetScan();
     this.consume(i);
-    this.emit(text, startLine);
     // A first record on a line of its own means JSON lines: later records are split by line so
     // one broken line cannot swallow the ones after it.
     if (this.mode === 'unknown') this.mode = endsLine ? 'lines' : 'concat';
+    this.emit(text, startLine);
     return true;
+  }
+
+  /**
+   * The first value is still open after its first line, that line is more than an opening brace (so
+   * not a pretty-printed document) and the next non-blank line starts with '{' in column 1: this is a
+   * JSON-lines file with a broken first line, not one value spread over several lines.
+   */
+  private brokenFirstLine(b: string, scanned: number): boolean {
+    if (this.firstNl < 0) {
+      // searched incrementally, so a long first line is not rescanned on every push
+      const nl = b.indexOf('\n', this.nlSearched);
+      this.nlSearched = b.length;
+      if (nl < 0) return false;
+      this.firstNl = nl;
+    }
+    const nl = this.firstNl;
+    if (nl >= scanned || b.slice(0, nl).trim() === '{') return false;
+    let j = nl + 1;
+    while (j < b.length && (b[j] === '\n' || b[j] === '\r')) j++;
+    return b[j] === '{';
+  }
+
+  /** Line number of the end of the input pushed so far. */
+  get lineAtEnd(): number {
+    let n = this.line;
+    for (let i = this.buf.indexOf('\n'); i >= 0; i = this.buf.indexOf('\n', i + 1)) n++;
+    return n;
   }
 
   private resetScan(): void {
     this.depth = 0; this.inStr = false; this.esc = false; this.scanPos = 0;
+    this.firstNl = -1; this.nlSearched = 0;
   }
 
   private drainLines(final: boolean): boolean {
@@ -172,11 +216,27 @@ export class JsonSplitter {
   get unclosedArray(): boolean { return this.arrayOpen; }
 }
 
-/** Read every JSON record of a file, as a stream. Invalid UTF-8 stops the file with an error. */
+/** Bytes at the end of `b` that start a UTF-8 sequence the next chunk has to complete. */
+function incompleteTail(b: Uint8Array): number {
+  for (let k = 1; k <= 3 && k <= b.length; k++) {
+    const c = b[b.length - k]!;
+    if ((c & 0xc0) === 0x80) continue; // continuation byte: look further back
+    if (c < 0xc0) return 0;
+    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    return need > k ? k : 0;
+  }
+  return 0;
+}
+
+/**
+ * Read every JSON record of a file, as a stream. Invalid UTF-8 stops the file with an error that names
+ * its line; the records before it are still read.
+ */
 export async function* readJsonRecords(path: string): AsyncGenerator<JsonItem> {
   const splitter = new JsonSplitter();
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let offset = 0;
+  let offset = 0; // bytes read before the current chunk
+  let held: Buffer = Buffer.alloc(0); // the incomplete sequence the decoder holds from the last chunk
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
@@ -184,9 +244,17 @@ export async function* readJsonRecords(path: string): AsyncGenerator<JsonItem> {
       try {
         s = decoder.decode(chunk, { stream: true });
       } catch {
-        yield { kind: 'error', line: 0, message: `not valid UTF-8 (in the bytes from offset ${offset}); the rest of the file is not read` };
+        const data = Buffer.concat([held, chunk]);
+        const bad = Math.max(0, firstInvalidUtf8(data));
+        for (const it of splitter.push(data.subarray(0, bad).toString('utf8'))) yield it;
+        yield {
+          kind: 'error', line: splitter.lineAtEnd,
+          message: `not valid UTF-8 (byte 0x${data[bad]!.toString(16).padStart(2, '0')} at offset ${offset - held.length + bad}); the rest of the file is not read`,
+        };
         return;
       }
+      const end = chunk.length >= 3 ? chunk : Buffer.concat([held, chunk]);
+      held = Buffer.from(end.subarray(end.length - incompleteTail(end)));
       offset += chunk.length;
       for (const it of splitter.push(s)) yield it;
     }
@@ -194,7 +262,7 @@ export async function* readJsonRecords(path: string): AsyncGenerator<JsonItem> {
       const tail = decoder.decode();
       if (tail) for (const it of splitter.push(tail)) yield it;
     } catch {
-      yield { kind: 'error', line: 0, message: 'not valid UTF-8 at the end of the file' };
+      yield { kind: 'error', line: splitter.lineAtEnd, message: 'not valid UTF-8 at the end of the file (an incomplete character)' };
     }
     for (const it of splitter.end()) yield it;
     if (splitter.unclosedArray) yield { kind: 'error', line: 0, message: "JSON array is not closed with ']'" };
