@@ -37,8 +37,60 @@ function best(reqs: Requirement[]): Requirement {
   return pick;
 }
 
+/**
+ * The longest run of characters a regex cannot match without: literal characters at the top level
+ * (outside groups and classes), not made optional by a quantifier. Null when the pattern has a
+ * top-level alternation or no such run of at least two characters.
+ */
+export function regexLiteral(source: string): string | null {
+  let best = '', run = '';
+  let depth = 0;
+  const end = () => { if (run.length > best.length) best = run; run = ''; };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    let lit: string | null = null;
+    if (c === '\\') {
+      const n = source[++i];
+      if (n === undefined) return null;
+      if (/[^A-Za-z0-9]/.test(n)) lit = n; // an escaped punctuation character is itself
+      // skip the operands of escapes so their characters are not taken for literals
+      else if (n === 'x') i += 2;
+      else if (n === 'u') i = source[i + 1] === '{' ? source.indexOf('}', i) : i + 4;
+      else if (n === 'c') i += 1;
+      else if (n === 'k' || n === 'p' || n === 'P') { const close = source.slice(i + 1).search(/[>}]/); i = close < 0 ? source.length : i + 1 + close; }
+      else if (/[0-9]/.test(n)) while (/[0-9]/.test(source[i + 1] ?? '')) i++;
+      if (i < 0) return null;
+    } else if (c === '[') {
+      // skip the class
+      if (source[i + 1] === '^') i++;
+      if (source[i + 1] === ']') i++;
+      for (i++; i < source.length && source[i] !== ']'; i++) if (source[i] === '\\') i++;
+    } else if (c === '{') {
+      // a {n,m} quantifier (its digits are not literals); it was already treated as optional below
+      const close = source.indexOf('}', i);
+      if (close < 0) return null;
+      i = close;
+    } else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) return null;
+    else if (depth === 0 && !'.^$*+?{}|'.includes(c)) lit = c;
+    const q = source[i + 1];
+    const optional = q === '?' || q === '*' || q === '{';
+    if (lit !== null && depth === 0 && !optional) {
+      run += lit;
+      if (q === '+') end();
+    } else end();
+  }
+  end();
+  return best.length >= 2 ? best : null;
+}
+
 function valueReq(field: string, v: Value): Requirement {
   switch (v.t) {
+    case 're': {
+      const lit = regexLiteral(v.source);
+      return lit ? [{ field, lit: lit.toLowerCase() }] : null;
+    }
     case 'str': {
       let longest = '';
       for (const p of v.s.parts) if (p.k === 'lit' && p.s.length > longest.length) longest = p.s;

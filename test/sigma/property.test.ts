@@ -14,7 +14,7 @@ const chars = fc.constantFrom('a', 'b', 'A', 'B', '-', '/', '\u2013', ' ', '*', 
 const text = fc.array(chars, { maxLength: 5 }).map((a) => a.join(''));
 const eventText = fc.array(fc.constantFrom('a', 'b', 'A', 'B', '-', '/', '\u2013', ' ', '*', '?', '\\', 'x', '\n'), { maxLength: 6 }).map((a) => a.join(''));
 
-const REGEXES = ['a', '^a', 'b$', 'a.b', 'A', '[ab]-', 'a|b', '^$', 'x*b'];
+const REGEXES = ['a', '^a', 'b$', 'a.b', 'A', '[ab]-', 'a|b', '^$', 'x*b', 'ab', 'ab+a', 'ba?b', '[ab]ab', '\\-a', 'a{2}b', 'b{1,2}', '(a|b)ab', 'a\\sb', 'aB'];
 
 /** [key suffix, value arbitrary] */
 const itemArb: fc.Arbitrary<[string, unknown]> = fc.oneof(
