@@ -1,4 +1,5 @@
-// npm run bench: matching throughput of the Sigma engine on SigmaHQ's Windows rules.
+// npm run bench: matching throughput of the Sigma engine on SigmaHQ's Windows rules, then EVTX
+// decoding against the reference parsers (bench/evtx.ts).
 // Events are the SigmaHQ regression renderings, repeated with varied record ids and times.
 import { existsSync, mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,6 +15,7 @@ import { toEvent } from '../src/events/normalize.js';
 import type { Event } from '../src/events/model.js';
 import type { SigmaRule } from '../src/sigma/model.js';
 import { packageRoot } from '../src/util/package-root.js';
+import { evtxBench } from './evtx.js';
 
 const corpora = resolve(packageRoot(), '..', 'shared', 'corpora');
 if (!existsSync(join(corpora, 'README.md'))) {
@@ -123,6 +125,7 @@ async function main(): Promise<void> {
   }
   console.log(`peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   console.log('reference tools: no Sigma evaluator (Chainsaw, Hayabusa, Zircolite) is installable on this machine, so ratios are against our own naive evaluation');
+  if (!process.env['BENCH_SKIP_EVTX']) await evtxBench(corpora, join(packageRoot(), 'dist', 'src', 'cli', 'main.js'));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });
