@@ -48,3 +48,9 @@ export function timeOption(v: string | undefined, name: string, endOfDay = false
 export function say(quiet: boolean | undefined, msg: string): void {
   if (!quiet) process.stderr.write(msg + '\n');
 }
+
+export function threadsOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v)) throw new UsageError(`--threads must be a whole number; got '${v}'`);
+  return Number(v);
+}

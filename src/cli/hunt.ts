@@ -1,6 +1,6 @@
 // tracehound hunt PATH... [--rules DIR|FILE]... [--per-event]
 import { join } from 'node:path';
-import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, timeOption } from './args.js';
+import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, threadsOption, timeOption } from './args.js';
 import { loadPlaceholders, loadRules } from '../hunt/load-rules.js';
 import { hunt, type Progress } from '../hunt/run.js';
 import { RuleSet } from '../sigma/ruleset.js';
@@ -14,8 +14,9 @@ import { packageRoot } from '../util/package-root.js';
 
 export const HUNT_HELP = `usage: tracehound hunt PATH... [options]
 
-Read every evidence file under PATH (kind detected from content: JSON, JSON lines, concatenated
-JSON documents in the EVTX-to-JSON shape or flat objects), run the Sigma rules and print findings.
+Read every evidence file under PATH (kind detected from content: EVTX, JSON, JSON lines,
+concatenated JSON documents in the EVTX-to-JSON shape or flat objects), run the Sigma rules and
+print findings.
 
   --rules DIR|FILE   rules to run (repeatable; replaces the bundled rules)
   --per-event        print one record per (rule, event) instead of findings
@@ -24,6 +25,7 @@ JSON documents in the EVTX-to-JSON shape or flat objects), run the Sigma rules a
   --fail-on LEVEL    exit 1 when a finding at or above LEVEL exists
   --format F         table (default on a terminal), json, jsonl (default otherwise), csv
   --placeholders F   values for %placeholders% used under |expand (YAML map name -> list)
+  --threads N        EVTX decoding threads (0: none; default: the cores, at most 4)
   -o, --out FILE     write records to FILE
   -q, --quiet        no progress or summary on standard error
 
@@ -55,6 +57,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
     to: { type: 'string' },
     placeholders: { type: 'string' },
     html: { type: 'string' },
+    threads: { type: 'string' },
   });
   if (values.help) { process.stdout.write(HUNT_HELP + '\n'); return EXIT.ok; }
   if (positionals.length === 0) throw new UsageError('hunt needs at least one evidence PATH (file or folder)');
@@ -65,6 +68,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const to = timeOption(values.to, '--to', true);
   if (from !== undefined && to !== undefined && from > to) throw new UsageError('--from is later than --to');
   const quiet = values.quiet;
+  const threads = threadsOption(values.threads);
 
   const rulePaths = values.rules?.length ? values.rules : [join(packageRoot(), 'rules')];
   const placeholders = values.placeholders ? loadPlaceholders(values.placeholders) : undefined;
@@ -88,7 +92,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
   let worst = -1;
   const bar = progressBar(!quiet && !!process.stderr.isTTY);
   const summary = await hunt({
-    paths: positionals, ruleset, ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
+    paths: positionals, ruleset, ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
     onHit: (h) => {
       worst = Math.max(worst, SEVERITY_RANK[h.rule.meta.level ?? 'medium']);
       if (perEvent) perEvent.write(matchRecord(h));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { EXIT, UsageError } from './args.js';
 import { huntCommand, HUNT_HELP } from './hunt.js';
 import { rulesCommand } from './rules.js';
+import { evtxCommand } from './evtx.js';
 import { packageRoot } from '../util/package-root.js';
 
 const HELP = `tracehound — find, explain and contain malicious Exchange transport agents (ATT&CK T1505.002)
@@ -14,6 +15,7 @@ usage: tracehound <command> [options]
 commands:
   hunt PATH...            run Sigma rules over evidence files and print findings
   rules check PATH...     validate Sigma rules
+  evtx dump|info FILE...  decode EVTX files to JSON lines or XML; header, chunks and problems
   help [command]          this text, or a command's options
   version                 print the version
 
@@ -25,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'hunt': return await huntCommand(rest);
       case 'rules': return await rulesCommand(rest);
+      case 'evtx': return await evtxCommand(rest);
       case 'version': case '--version': case '-V': {
         const pj = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
         process.stdout.write(`tracehound ${pj.version}\n`);

@@ -6,6 +6,7 @@ import type { Event, SourceKind } from '../events/model.js';
 import type { RuleHit, RuleSet } from '../sigma/ruleset.js';
 import type { CorrelationHit } from '../sigma/correlate.js';
 import { listInputs } from './inputs.js';
+import { decodeFiles } from '../sources/evtx/decode-files.js';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -16,7 +17,7 @@ export interface HuntSummary {
   events: number;
   eventsByKind: Record<string, number>;
   outsideWindow: number;
-  /** records that could not be used, counted per file; the first ones kept as samples */
+  /** records that could not be used (and EVTX problems), counted; the first ones kept as samples */
   recordProblems: number;
   problems: Problem[];
   hits: number;
@@ -32,6 +33,8 @@ export interface HuntOptions {
   to?: number;
   onHit: (hit: RuleHit) => void;
   onProgress?: (p: Progress) => void;
+  /** EVTX decoding threads (0: none; default: the cores, at most 4) */
+  threads?: number;
 }
 
 export const MAX_PROBLEM_SAMPLES = 200;
@@ -53,11 +56,39 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); }
   };
   let done = 0;
+  const progress = (file?: string) => opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events, ...(file ? { file } : {}) });
+  const kinds: { file: string; kind: ReturnType<typeof detectKind> }[] = [];
   for (const file of inputs.files) {
-    opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events, file });
-    let kind;
-    try { kind = detectKind(file); } catch (e) {
+    try { kinds.push({ file, kind: detectKind(file) }); } catch (e) {
       s.unreadable.push({ path: file, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      done++;
+    }
+  }
+  for (let i = 0; i < kinds.length; i++) {
+    const { file, kind } = kinds[i]!;
+    progress(file);
+    if (kind === 'evtx') {
+      // Consecutive EVTX files are decoded as one batch, so their chunks share the worker threads.
+      const batch = [file];
+      while (kinds[i + 1]?.kind === 'evtx') batch.push(kinds[++i]!.file);
+      let n = 0;
+      for await (const ev of decodeFiles(batch, { mode: 'records', ...(opts.threads !== undefined ? { threads: opts.threads } : {}) })) {
+        if (ev.kind === 'unreadable') { s.unreadable.push({ path: ev.path, reason: `cannot read: ${ev.message}` }); done++; continue; }
+        if (ev.kind === 'file') {
+          if (ev.header) s.files.read++;
+          else s.skipped.push({ path: ev.path, reason: ev.problems[0]?.message ?? 'not a readable EVTX file' });
+          if (ev.header) for (const p of ev.problems) if (p.severity !== 'info') problem({ file: ev.path, message: `offset ${p.offset}: ${p.message}` });
+          done++;
+          continue;
+        }
+        for (const p of ev.output.problems) if (p.severity !== 'info') problem({ file: ev.path, ...(p.record !== undefined ? { record: p.record } : {}), message: `${p.chunk !== undefined ? `chunk ${p.chunk}, ` : ''}offset ${p.offset}: ${p.kind}: ${p.message}` });
+        for (const r of ev.output.records ?? []) {
+          const e = toEvent(r.event, { file: ev.path, kind: 'evtx', record: r.recordId, offset: r.offset });
+          if (e) handle(e);
+          else problem({ file: ev.path, record: r.recordId, message: 'record has no Event element; skipped' });
+          if (++n % 5000 === 0) progress(ev.path);
+        }
+      }
       continue;
     }
     if (kind === 'json') {
@@ -69,14 +100,12 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
         const ev = toEvent(it.value, { file, kind, line: it.line });
         if (!ev) { problem({ file, line: it.line, message: 'record is not a JSON object; skipped' }); continue; }
         handle(ev);
-        if (++n % 5000 === 0) opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events, file });
+        if (++n % 5000 === 0) progress(file);
       }
-    } else if (kind === 'evtx') {
-      s.skipped.push({ path: file, reason: 'EVTX file: binary EVTX decoding is not available in this version' });
     } else if (kind === 'empty') {
       s.skipped.push({ path: file, reason: 'empty file' });
     } else {
-      s.skipped.push({ path: file, reason: 'not a recognised evidence format (expected JSON/JSON lines)' });
+      s.skipped.push({ path: file, reason: 'not a recognised evidence format (expected EVTX, JSON or JSON lines)' });
     }
     done++;
   }

@@ -352,10 +352,17 @@ test('bundled rules are used when --rules is not given', () => {
   assert.deepEqual(bundled, jsonLines(perEvent().stdout));
 });
 
-test('hunt over the SigmaHQ regression renderings with the SigmaHQ rules', { skip: SKIP_NO_CORPORA }, () => {
+test('hunt over the SigmaHQ regression data: the EVTX files give the same matches as their JSON renderings', { skip: SKIP_NO_CORPORA }, () => {
   const r = hunt(join(CORPORA, 'sigma-regression', 'regression_data'), '--rules', join(CORPORA, 'sigma-rules'), '--per-event', '--format', 'jsonl', '-q');
   assert.equal(r.status, 0, r.stderr.slice(0, 2000));
   const recs = jsonLines(r.stdout) as unknown as Match[];
-  assert.ok(recs.length > 150, `only ${recs.length} matches`);
-  for (const m of recs.slice(0, 50)) assert.ok(m.source.file.endsWith('.json') || m.source.file.endsWith('.jsoncls'), m.source.file);
+  const count = (ext: RegExp) => {
+    const m = new Map<string, number>();
+    for (const x of recs) if (ext.test(x.source.file)) { const k = `${x.rule_id} ${x.source.file.replace(ext, '')}`; m.set(k, (m.get(k) ?? 0) + 1); }
+    return m;
+  };
+  const fromJson = count(/\.json$/), fromEvtx = count(/\.evtx$/);
+  assert.ok([...fromJson.values()].reduce((a, b) => a + b, 0) > 150, `only ${recs.length} matches`);
+  assert.deepEqual([...fromEvtx].sort(), [...fromJson].sort());
+  for (const x of recs.filter((m) => m.source.file.endsWith('.evtx')).slice(0, 20)) assert.equal(x.source.kind, 'evtx');
 });

@@ -1,0 +1,173 @@
+// One 64 KiB chunk: header, checksums and the record walk. Pure (no I/O), never throws.
+//
+// Chunk header (512 bytes):
+//   0 magic "ElfChnk\0" | 8 first record number u64 | 16 last record number u64
+//  24 first record id u64 | 32 last record id u64 | 40 header size u32 (128)
+//  44 last record offset u32 | 48 free-space offset u32 | 52 CRC32 of the record data [512, free)
+//  56..119 reserved | 120 flags u32 | 124 CRC32 of bytes [0,120) + [128,512)
+// 128 64 string-table offsets u32 | 384 32 template-table offsets u32 (hints only, not used)
+//
+// Record: magic "**\0\0" | size u32 | record id u64 | FILETIME u64 | BinXML | size copy u32.
+//
+// The walk trusts what the chunk holds rather than what the header claims: it starts at 512 and
+// goes record by record up to the free-space offset (so records a dirty header does not count are
+// still read, and the header's last record id is not used to stop). When the free-space offset is
+// impossible, it walks the whole chunk while records are valid. A record whose trailing size copy
+// is wrong is reported and still decoded (partly written records often decode); a bad magic or an
+// impossible size stops the walk, since the next record cannot be located safely.
+//
+// An all-zero chunk is pre-allocated space that was never written, not corruption: it is returned
+// with `unused: true`, info null and a single 'chunk-magic' problem of severity 'info'.
+import type { ChunkInfo, ChunkResult, DecodeOptions, EvtxProblem, EvtxProblemKind, EvtxRecord } from './types.js';
+import { CHUNK_SIZE } from './types.js';
+import { crc32 } from './crc32.js';
+import { BinXmlError, ChunkBinXml } from './binxml.js';
+import { filetimeIso, rdU32 } from './values.js';
+
+export const CHUNK_HEADER_SIZE = 512;
+const CHUNK_MAGIC = [0x45, 0x6c, 0x66, 0x43, 0x68, 0x6e, 0x6b, 0x00]; // "ElfChnk\0"
+const RECORD_MAGIC = 0x00002a2a;
+const MIN_RECORD_SIZE = 28;
+export const CHUNK_FLAG_NO_CRC = 0x4;
+
+function u64(b: Uint8Array, o: number): number {
+  return rdU32(b, o) + rdU32(b, o + 4) * 4294967296;
+}
+
+const ZEROES = Buffer.alloc(CHUNK_SIZE);
+
+function allZero(b: Uint8Array, start: number, end: number): boolean {
+  if (end <= start) return true;
+  if (b[start] !== 0) return false;
+  return Buffer.compare(b.subarray(start, end), ZEROES.subarray(0, end - start)) === 0;
+}
+
+export function hasChunkMagic(b: Uint8Array, o = 0): boolean {
+  if (b.length < o + 8) return false;
+  for (let i = 0; i < 8; i++) if (b[o + i] !== CHUNK_MAGIC[i]) return false;
+  return true;
+}
+
+export function decodeChunk(chunk: Uint8Array, index: number, fileOffset: number, opts: DecodeOptions = {}): ChunkResult {
+  const problems: EvtxProblem[] = [];
+  const records: EvtxRecord[] = [];
+  const problem = (kind: EvtxProblemKind, rel: number, message: string, record?: number, severity?: 'info' | 'warning' | 'error'): void => {
+    const p: EvtxProblem = { kind, offset: fileOffset + rel, chunk: index, message };
+    if (record !== undefined) p.record = record;
+    if (severity !== undefined) p.severity = severity;
+    problems.push(p);
+  };
+  try {
+    const len = Math.min(chunk.length, CHUNK_SIZE);
+    if (len < CHUNK_HEADER_SIZE || !hasChunkMagic(chunk)) {
+      if (allZero(chunk, 0, len)) {
+        problem('chunk-magic', 0, `chunk ${index} is unused (all zeroes); skipped`, undefined, 'info');
+        return { info: null, records, problems, unused: true };
+      }
+      if (len < CHUNK_HEADER_SIZE && hasChunkMagic(chunk)) problem('truncated', 0, `chunk ${index} is shorter than its header (${len} bytes)`);
+      else problem('chunk-magic', 0, `chunk ${index} has a bad magic (not "ElfChnk\\0"); skipped`);
+      return { info: null, records, problems };
+    }
+    const b = chunk;
+    const flags = rdU32(b, 120);
+    const noCrc = opts.noCrc === true || (flags & CHUNK_FLAG_NO_CRC) !== 0;
+    const freeSpace = rdU32(b, 48);
+    const lastRecordOffset = rdU32(b, 44);
+    const info: ChunkInfo = {
+      index,
+      offset: fileOffset,
+      firstRecordNumber: u64(b, 8),
+      lastRecordNumber: u64(b, 16),
+      firstRecordId: u64(b, 24),
+      lastRecordId: u64(b, 32),
+      lastRecordOffset,
+      freeSpaceOffset: freeSpace,
+      headerCrcOk: true,
+      dataCrcOk: true,
+      records: 0,
+      flags,
+    };
+
+    const headerCrc = crc32(b, 128, CHUNK_HEADER_SIZE, crc32(b, 0, 120));
+    const headerCrcStored = rdU32(b, 124);
+    info.headerCrcOk = headerCrc === headerCrcStored;
+    if (!info.headerCrcOk && !noCrc) {
+      problem('chunk-header-crc', 124, `chunk ${index} header CRC32 mismatch (stored 0x${hex(headerCrcStored)}, computed 0x${hex(headerCrc)})`, undefined, 'warning');
+    }
+
+    const freeOk = freeSpace >= CHUNK_HEADER_SIZE && freeSpace <= len;
+    let limit = len;
+    if (freeOk) {
+      limit = freeSpace;
+      const dataCrc = crc32(b, CHUNK_HEADER_SIZE, freeSpace);
+      const dataCrcStored = rdU32(b, 52);
+      info.dataCrcOk = dataCrc === dataCrcStored;
+      if (!info.dataCrcOk && !noCrc) {
+        problem('chunk-data-crc', 52, `chunk ${index} record data CRC32 mismatch (stored 0x${hex(dataCrcStored)}, computed 0x${hex(dataCrc)})`, undefined, 'warning');
+      }
+      if (freeSpace > CHUNK_HEADER_SIZE && (lastRecordOffset < CHUNK_HEADER_SIZE || lastRecordOffset + MIN_RECORD_SIZE > freeSpace)) {
+        problem('chunk-header', 44, `chunk ${index} last record offset ${lastRecordOffset} is inconsistent with free-space offset ${freeSpace}`, undefined, 'warning');
+      }
+    } else {
+      info.dataCrcOk = false;
+      problem('chunk-header', 48, `chunk ${index} free-space offset ${freeSpace} is impossible; walking records while they are valid`);
+    }
+    if (len < CHUNK_SIZE) problem('truncated', len, `chunk ${index} is truncated (${len} of ${CHUNK_SIZE} bytes); decoding what is present`);
+
+    const bx = new ChunkBinXml(b, opts.xml === true, opts.trimStrings === true);
+    const xml = opts.xml === true;
+    let p = CHUNK_HEADER_SIZE;
+    while (p < limit) {
+      if (p + MIN_RECORD_SIZE > len) {
+        if (freeOk) problem('record', p, `truncated record header at chunk offset ${p}`);
+        break;
+      }
+      if (rdU32(b, p) !== RECORD_MAGIC) {
+        if (allZero(b, p, limit)) {
+          if (freeOk) problem('record', p, `no record at chunk offset ${p}: zeroes up to the free-space offset ${limit} (unwritten space in a dirty chunk)`, undefined, 'warning');
+        } else if (freeOk) problem('record', p, `bad record magic at chunk offset ${p}; rest of the chunk skipped`);
+        break;
+      }
+      const size = rdU32(b, p + 4);
+      const id = u64(b, p + 8);
+      if (size < MIN_RECORD_SIZE || size > len - p) {
+        problem('record', p, `impossible record size ${size} at chunk offset ${p}; rest of the chunk skipped`, id);
+        break;
+      }
+      const copy = rdU32(b, p + size - 4);
+      const copyOk = copy === size;
+      try {
+        const r = bx.decodeRecord(p + 24, p + size - 4);
+        const rec: EvtxRecord = {
+          recordId: id,
+          timestamp: filetimeIso(rdU32(b, p + 16), rdU32(b, p + 20), 6),
+          offset: fileOffset + p,
+          chunk: index,
+          event: r.event,
+        };
+        if (xml && r.xml !== undefined) rec.xml = r.xml;
+        records.push(rec);
+        if (!copyOk) problem('record', p + size - 4, `record ${id}: size copy ${copy} differs from size ${size} (partly written record; decoded)`, id, 'warning');
+        if (r.extraRoots > 0) problem('binxml', p, `record ${id}: ${r.extraRoots} extra root element(s) ignored`, id, 'warning');
+      } catch (e) {
+        const at = e instanceof BinXmlError && e.offset > p && e.offset < p + size ? e.offset : p;
+        const msg = e instanceof Error ? e.message : String(e);
+        problem(copyOk ? 'binxml' : 'record', at, `record ${id} skipped: ${msg}${copyOk ? '' : ` (size copy ${copy} differs from size ${size})`}`, id);
+      }
+      if (p + size > limit && freeOk) {
+        problem('record', p, `record ${id} extends past the free-space offset ${limit}`, id, 'warning');
+      }
+      p += size;
+    }
+    info.walkEnd = p;
+    info.records = records.length;
+    return { info, records, problems };
+  } catch (e) {
+    problem('chunk-header', 0, `chunk ${index}: unexpected decoder failure: ${e instanceof Error ? e.message : String(e)}`);
+    return { info: null, records, problems };
+  }
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(8, '0');
+}
