@@ -58,6 +58,11 @@ function matchLoop(set: RuleSet, base: Event[], n: number): { s: number; hits: n
 }
 
 async function main(): Promise<void> {
+  if (!process.env['BENCH_SKIP_SIGMA']) await sigmaBench();
+  if (!process.env['BENCH_SKIP_EVTX']) await evtxBench(corpora, join(packageRoot(), 'dist', 'src', 'cli', 'main.js'));
+}
+
+async function sigmaBench(): Promise<void> {
   console.log(`tracehound bench — node ${process.version}, ${N.toLocaleString('en')} events`);
   let t0 = process.hrtime.bigint();
   const loaded = loadRules([join(corpora, 'sigma-rules', 'windows')]);
@@ -125,7 +130,6 @@ async function main(): Promise<void> {
   }
   console.log(`peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
   console.log('reference tools: no Sigma evaluator (Chainsaw, Hayabusa, Zircolite) is installable on this machine, so ratios are against our own naive evaluation');
-  if (!process.env['BENCH_SKIP_EVTX']) await evtxBench(corpora, join(packageRoot(), 'dist', 'src', 'cli', 'main.js'));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

@@ -55,7 +55,7 @@ async function dump(paths: string[], format: string, threads: number | undefined
       continue;
     }
     records += ev.output.count;
-    if (ev.output.text) sink.write(ev.output.text);
+    if (ev.output.output) sink.writeBytes(ev.output.output);
     for (const p of ev.output.problems) report(ev.path, p);
     if (sink.closed) break;
   }

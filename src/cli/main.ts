@@ -3,9 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, UsageError } from './args.js';
-import { huntCommand, HUNT_HELP } from './hunt.js';
-import { rulesCommand } from './rules.js';
-import { evtxCommand } from './evtx.js';
 import { packageRoot } from '../util/package-root.js';
 
 const HELP = `tracehound — find, explain and contain malicious Exchange transport agents (ATT&CK T1505.002)
@@ -25,16 +22,17 @@ export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
     switch (cmd) {
-      case 'hunt': return await huntCommand(rest);
-      case 'rules': return await rulesCommand(rest);
-      case 'evtx': return await evtxCommand(rest);
+      // Commands are loaded on use, so a command does not pay for the others' modules at start-up.
+      case 'hunt': return await (await import('./hunt.js')).huntCommand(rest);
+      case 'rules': return await (await import('./rules.js')).rulesCommand(rest);
+      case 'evtx': return await (await import('./evtx.js')).evtxCommand(rest);
       case 'version': case '--version': case '-V': {
         const pj = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
         process.stdout.write(`tracehound ${pj.version}\n`);
         return EXIT.ok;
       }
       case 'help': case '--help': case '-h': case undefined:
-        process.stdout.write((rest[0] === 'hunt' ? HUNT_HELP : HELP) + '\n');
+        process.stdout.write((rest[0] === 'hunt' ? (await import('./hunt.js')).HUNT_HELP : HELP) + '\n');
         return cmd === undefined ? EXIT.usage : EXIT.ok;
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'tracehound help'.`);

@@ -20,11 +20,22 @@ export class Sink {
     if (this.size >= 1 << 16) this.flush();
   }
 
+  /** Bytes already encoded (UTF-8), written after anything buffered. */
+  writeBytes(b: Uint8Array): void {
+    if (this.closed) return;
+    this.flush();
+    this.writeAll(b);
+  }
+
   flush(): void {
     if (this.closed || this.buf.length === 0) return;
     const data = Buffer.from(this.buf.join(''), 'utf8');
     this.buf = [];
     this.size = 0;
+    this.writeAll(data);
+  }
+
+  private writeAll(data: Uint8Array): void {
     let off = 0;
     while (off < data.length) {
       try {

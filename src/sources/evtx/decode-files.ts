@@ -20,6 +20,9 @@ export interface DecodeFilesOptions {
   nameFiles?: boolean;
 }
 
+/** Chunks sent to a worker in one message. */
+const WORKER_BATCH = 8;
+
 /** Chunks below which starting workers costs more than it saves. */
 const MIN_CHUNKS_FOR_WORKERS = 8;
 
@@ -72,21 +75,28 @@ export async function* decodeFiles(paths: string[], opts: DecodeFilesOptions): A
     }
     return;
   }
-  const pool = new OrderedPool<ChunkJob, ChunkOutput>(workerScript(), threads);
+  const pool = new OrderedPool<ChunkJob[], ChunkOutput[]>(workerScript(), threads);
   try {
-    // Results come back in submission order; file events are interleaved at their place.
+    // Chunks go to the workers in batches (fewer messages); results come back in submission
+    // order, and file events are interleaved at their place.
     const order: Item[] = [];
-    const jobs = function* (): Generator<ChunkJob> {
+    const batches = function* (): Generator<ChunkJob[]> {
+      let cur: ChunkJob[] = [];
       for (const it of plan(paths, opts, true)) {
         order.push(it);
-        if (it.kind === 'job') yield it.job;
+        if (it.kind !== 'job') continue;
+        cur.push(it.job);
+        if (cur.length === WORKER_BATCH) { yield cur; cur = []; }
       }
+      if (cur.length) yield cur;
     };
     let oi = 0;
-    for await (const output of pool.map(jobs(), (j) => [j.bytes.buffer as ArrayBuffer])) {
-      while (order[oi]!.kind !== 'job') yield order[oi++] as Exclude<FileEvent, { kind: 'chunk' }>;
-      const it = order[oi++] as { kind: 'job'; path: string };
-      yield { kind: 'chunk', path: it.path, output };
+    for await (const outputs of pool.map(batches(), (b) => b.map((j) => j.bytes.buffer as ArrayBuffer))) {
+      for (const output of outputs) {
+        while (order[oi]!.kind !== 'job') yield order[oi++] as Exclude<FileEvent, { kind: 'chunk' }>;
+        const it = order[oi++] as { kind: 'job'; path: string };
+        yield { kind: 'chunk', path: it.path, output };
+      }
       order.splice(0, oi);
       oi = 0;
     }
