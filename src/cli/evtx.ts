@@ -1,7 +1,7 @@
 // tracehound evtx dump FILE... | evtx info FILE...
 import { COMMON_OPTIONS, EXIT, UsageError, parse, say, threadsOption } from './args.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
-import type { EvtxProblem } from '../sources/evtx/types.js';
+import { describeProblem, type EvtxProblem } from '../sources/evtx/types.js';
 import { evtxInfo, type EvtxInfo } from '../sources/evtx/reader.js';
 import { Sink } from '../report/sink.js';
 import { visible } from '../report/text.js';
@@ -21,8 +21,7 @@ file, chunk and byte offset; the rest of the file is still decoded.
   -q, --quiet   no problems or summary on standard error`;
 
 function problemLine(path: string, p: EvtxProblem): string {
-  const where = [p.chunk !== undefined ? `chunk ${p.chunk}` : '', `offset ${p.offset}`, p.record !== undefined ? `record ${p.record}` : ''].filter(Boolean).join(', ');
-  return `tracehound: ${visible(path)}: ${where}: ${p.severity ?? 'error'}: ${p.kind}: ${visible(p.message)}`;
+  return `tracehound: ${visible(path)}: ${visible(describeProblem(p))}`;
 }
 
 export async function evtxCommand(argv: string[]): Promise<number> {

@@ -7,6 +7,7 @@ import type { RuleHit, RuleSet } from '../sigma/ruleset.js';
 import type { CorrelationHit } from '../sigma/correlate.js';
 import { listInputs } from './inputs.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
+import { describeProblem } from '../sources/evtx/types.js';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -64,6 +65,39 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       done++;
     }
   }
+  const huntEvtx = async (batch: string[]) => {
+    let n = 0;
+    for await (const ev of decodeFiles(batch, { mode: 'records', ...(opts.threads !== undefined ? { threads: opts.threads } : {}) })) {
+      if (ev.kind === 'unreadable') { s.unreadable.push({ path: ev.path, reason: `cannot read: ${ev.message}` }); done++; continue; }
+      const problems = ev.kind === 'file' ? ev.problems : ev.output.problems;
+      // Unused (all-zero) chunks are facts, not problems.
+      for (const p of problems) if (p.severity !== 'info') problem({ file: ev.path, ...(p.record !== undefined ? { record: p.record } : {}), message: describeProblem(p) });
+      if (ev.kind === 'file') {
+        if (ev.header) s.files.read++;
+        else s.skipped.push({ path: ev.path, reason: ev.problems[0]?.message ?? 'not a readable EVTX file' });
+        done++;
+        continue;
+      }
+      for (const r of ev.output.records ?? []) {
+        const e = toEvent(r.event, { file: ev.path, kind: 'evtx', record: r.recordId, offset: r.offset });
+        if (e) handle(e);
+        else problem({ file: ev.path, record: r.recordId, message: 'record has no Event element; skipped' });
+        if (++n % 5000 === 0) progress(ev.path);
+      }
+    }
+  };
+  const huntJson = async (file: string) => {
+    s.files.read++;
+    let n = 0;
+    for await (const it of readJsonRecords(file)) {
+      if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); continue; }
+      const kind: SourceKind = it.jsonl ? 'jsonl' : 'json';
+      const ev = toEvent(it.value, { file, kind, line: it.line });
+      if (!ev) { problem({ file, line: it.line, message: 'record is not a JSON object; skipped' }); continue; }
+      handle(ev);
+      if (++n % 5000 === 0) progress(file);
+    }
+  };
   for (let i = 0; i < kinds.length; i++) {
     const { file, kind } = kinds[i]!;
     progress(file);
@@ -71,42 +105,12 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       // Consecutive EVTX files are decoded as one batch, so their chunks share the worker threads.
       const batch = [file];
       while (kinds[i + 1]?.kind === 'evtx') batch.push(kinds[++i]!.file);
-      let n = 0;
-      for await (const ev of decodeFiles(batch, { mode: 'records', ...(opts.threads !== undefined ? { threads: opts.threads } : {}) })) {
-        if (ev.kind === 'unreadable') { s.unreadable.push({ path: ev.path, reason: `cannot read: ${ev.message}` }); done++; continue; }
-        if (ev.kind === 'file') {
-          if (ev.header) s.files.read++;
-          else s.skipped.push({ path: ev.path, reason: ev.problems[0]?.message ?? 'not a readable EVTX file' });
-          if (ev.header) for (const p of ev.problems) if (p.severity !== 'info') problem({ file: ev.path, message: `offset ${p.offset}: ${p.message}` });
-          done++;
-          continue;
-        }
-        for (const p of ev.output.problems) if (p.severity !== 'info') problem({ file: ev.path, ...(p.record !== undefined ? { record: p.record } : {}), message: `${p.chunk !== undefined ? `chunk ${p.chunk}, ` : ''}offset ${p.offset}: ${p.kind}: ${p.message}` });
-        for (const r of ev.output.records ?? []) {
-          const e = toEvent(r.event, { file: ev.path, kind: 'evtx', record: r.recordId, offset: r.offset });
-          if (e) handle(e);
-          else problem({ file: ev.path, record: r.recordId, message: 'record has no Event element; skipped' });
-          if (++n % 5000 === 0) progress(ev.path);
-        }
-      }
+      await huntEvtx(batch);
       continue;
     }
-    if (kind === 'json') {
-      s.files.read++;
-      let n = 0;
-      for await (const it of readJsonRecords(file)) {
-        if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); continue; }
-        const kind: SourceKind = it.jsonl ? 'jsonl' : 'json';
-        const ev = toEvent(it.value, { file, kind, line: it.line });
-        if (!ev) { problem({ file, line: it.line, message: 'record is not a JSON object; skipped' }); continue; }
-        handle(ev);
-        if (++n % 5000 === 0) progress(file);
-      }
-    } else if (kind === 'empty') {
-      s.skipped.push({ path: file, reason: 'empty file' });
-    } else {
-      s.skipped.push({ path: file, reason: 'not a recognised evidence format (expected EVTX, JSON or JSON lines)' });
-    }
+    if (kind === 'json') await huntJson(file);
+    else if (kind === 'empty') s.skipped.push({ path: file, reason: 'empty file' });
+    else s.skipped.push({ path: file, reason: 'not a recognised evidence format (expected EVTX, JSON or JSON lines)' });
     done++;
   }
   opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events });

@@ -101,3 +101,9 @@ export interface DecodeOptions {
    */
   trimStrings?: boolean;
 }
+
+/** "chunk 3, offset 200704, record 17: error: record: message" (without the file name). */
+export function describeProblem(p: EvtxProblem): string {
+  const where = [p.chunk !== undefined ? `chunk ${p.chunk}` : '', `offset ${p.offset}`, p.record !== undefined ? `record ${p.record}` : ''].filter(Boolean).join(', ');
+  return `${where}: ${p.severity ?? 'error'}: ${p.kind}: ${p.message}`;
+}
