@@ -13,6 +13,7 @@ commands:
   hunt PATH...            run Sigma rules over evidence files and print findings
   rules check PATH...     validate Sigma rules
   evtx dump|info FILE...  decode EVTX files to JSON lines or XML; header, chunks and problems
+  fields                  how Windows channels and event ids map to Sigma logsources and fields
   help [command]          this text, or a command's options
   version                 print the version
 
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'hunt': return await (await import('./hunt.js')).huntCommand(rest);
       case 'rules': return await (await import('./rules.js')).rulesCommand(rest);
       case 'evtx': return await (await import('./evtx.js')).evtxCommand(rest);
+      case 'fields': return await (await import('./fields.js')).fieldsCommand(rest);
       case 'version': case '--version': case '-V': {
         const pj = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
         process.stdout.write(`tracehound ${pj.version}\n`);

@@ -13,6 +13,8 @@ export interface CategoryRule {
 
 export interface WindowsLogsourceMap {
   channels: Map<string, string>; // lower-cased channel -> service
+  /** channel names as written in the data file, for printing */
+  channelNames: Map<string, string>; // lower-cased -> as written
   categories: CategoryRule[];
 }
 
@@ -24,15 +26,17 @@ export function parseWindowsLogsourceMap(text: string, file: string): WindowsLog
   const doc = parse(text) as { channels?: Record<string, string>; categories?: CategoryRule[] };
   if (!doc || typeof doc.channels !== 'object' || !Array.isArray(doc.categories)) throw new Error(`${file}: expected 'channels' and 'categories'`);
   const channels = new Map<string, string>();
+  const channelNames = new Map<string, string>();
   for (const [ch, svc] of Object.entries(doc.channels)) {
     if (typeof svc !== 'string') throw new Error(`${file}: channel '${ch}' must map to a service name`);
     channels.set(ch.toLowerCase(), svc);
+    channelNames.set(ch.toLowerCase(), ch);
   }
   doc.categories.forEach((c, i) => {
     if (typeof c.category !== 'string' || typeof c.service !== 'string' || !Array.isArray(c.event_ids) || !c.event_ids.every((n) => Number.isInteger(n)))
       throw new Error(`${file}: categories[${i}] needs category, service and integer event_ids`);
   });
-  return { channels, categories: doc.categories };
+  return { channels, channelNames, categories: doc.categories };
 }
 
 export function windowsLogsourceMap(): WindowsLogsourceMap {
