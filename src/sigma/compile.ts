@@ -25,10 +25,15 @@ function foldParts(parts: Part[], cased: boolean): Part[] {
   return parts.map((p) => (p.k === 'lit' ? { k: 'lit', s: p.s.toLowerCase() } : p.k === 'cls' ? { k: 'cls', chars: p.chars.toLowerCase() } : p));
 }
 
+/** 'L' literal, '*' any run, '?' one character or a class: the fast paths are chosen by shape. */
+function shapeOf(parts: Part[]): string {
+  return parts.map((p) => (p.k === 'lit' ? 'L' : p.k === 'any' ? '*' : '?')).join('');
+}
+
 /** A whole-value test for a Sigma string; the caller lower-cases the input unless the pattern is cased. */
 export function compilePattern(s: SigmaString, cased: boolean): StrTest {
   const parts = foldParts(s.parts, cased);
-  const shape = parts.map((p) => (p.k === 'lit' ? 'L' : p.k === 'any' ? '*' : '?')).join('');
+  const shape = shapeOf(parts);
   const lit = (i: number) => (parts[i] as { s: string }).s;
   switch (shape) {
     case '': return (x) => x === '';
@@ -54,14 +59,14 @@ export function compilePattern(s: SigmaString, cased: boolean): StrTest {
 /** `*`-only globs: anchored head and tail, the middle literals found left to right. */
 function globTest(parts: Part[]): StrTest {
   const segs: string[] = [];
-  let cur: string | null = '';
+  let cur = '';
   const anchoredStart = parts[0]?.k === 'lit';
   const anchoredEnd = parts.at(-1)?.k === 'lit';
   for (const p of parts) {
-    if (p.k === 'lit') cur = (cur ?? '') + p.s;
-    else { segs.push(cur ?? ''); cur = ''; }
+    if (p.k === 'lit') cur += p.s;
+    else { segs.push(cur); cur = ''; }
   }
-  segs.push(cur ?? '');
+  segs.push(cur);
   const head = segs[0]!, tail = segs.at(-1)!;
   const middle = segs.slice(1, -1).filter((x) => x);
   const minLen = segs.reduce((a, b) => a + b.length, 0);
@@ -216,7 +221,7 @@ type Simple = { kind: 'eq' | 'prefix' | 'suffix' | 'sub'; lit: string };
 function simpleOf(v: Value, keyword: boolean): Simple | null {
   if (v.t !== 'str') return null;
   const parts = keyword ? wrap(v.s, true, true).parts : v.s.parts;
-  const shape = parts.map((p) => (p.k === 'lit' ? 'L' : p.k === 'any' ? '*' : '?')).join('');
+  const shape = shapeOf(parts);
   const lit = (i: number) => { const t = (parts[i] as { s: string }).s; return v.cased ? t : t.toLowerCase(); };
   switch (shape) {
     case 'L': return { kind: 'eq', lit: lit(0) };
