@@ -1,7 +1,6 @@
 // Streaming JSON records: JSON lines, one JSON array of records, or JSON documents written one after
 // another (the SigmaHQ regression renderings). Memory is bounded by the largest single record.
-import { createReadStream } from 'node:fs';
-import { firstInvalidUtf8 } from '../../util/utf8.js';
+import { invalidMessage, utf8Text } from '../../util/utf8-stream.js';
 
 export type JsonItem =
   /** `jsonl`: the file is JSON lines (one record per line). */
@@ -216,57 +215,17 @@ export class JsonSplitter {
   get unclosedArray(): boolean { return this.arrayOpen; }
 }
 
-/** Bytes at the end of `b` that start a UTF-8 sequence the next chunk has to complete. */
-function incompleteTail(b: Uint8Array): number {
-  for (let k = 1; k <= 3 && k <= b.length; k++) {
-    const c = b[b.length - k]!;
-    if ((c & 0xc0) === 0x80) continue; // continuation byte: look further back
-    if (c < 0xc0) return 0;
-    const need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-    return need > k ? k : 0;
-  }
-  return 0;
-}
-
 /**
  * Read every JSON record of a file, as a stream. Invalid UTF-8 stops the file with an error that names
  * its line; the records before it are still read.
  */
 export async function* readJsonRecords(path: string): AsyncGenerator<JsonItem> {
   const splitter = new JsonSplitter();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let offset = 0; // bytes read before the current chunk
-  let held: Buffer = Buffer.alloc(0); // the incomplete sequence the decoder holds from the last chunk
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      let s: string;
-      try {
-        s = decoder.decode(chunk, { stream: true });
-      } catch {
-        const data = Buffer.concat([held, chunk]);
-        const bad = Math.max(0, firstInvalidUtf8(data));
-        for (const it of splitter.push(data.subarray(0, bad).toString('utf8'))) yield it;
-        yield {
-          kind: 'error', line: splitter.lineAtEnd,
-          message: `not valid UTF-8 (byte 0x${data[bad]!.toString(16).padStart(2, '0')} at offset ${offset - held.length + bad}); the rest of the file is not read`,
-        };
-        return;
-      }
-      const end = chunk.length >= 3 ? chunk : Buffer.concat([held, chunk]);
-      held = Buffer.from(end.subarray(end.length - incompleteTail(end)));
-      offset += chunk.length;
-      for (const it of splitter.push(s)) yield it;
-    }
-    try {
-      const tail = decoder.decode();
-      if (tail) for (const it of splitter.push(tail)) yield it;
-    } catch {
-      yield { kind: 'error', line: splitter.lineAtEnd, message: 'not valid UTF-8 at the end of the file (an incomplete character)' };
-    }
-    for (const it of splitter.end()) yield it;
-    if (splitter.unclosedArray) yield { kind: 'error', line: 0, message: "JSON array is not closed with ']'" };
-  } finally {
-    stream.destroy();
+  for await (const piece of utf8Text(path)) {
+    if ('text' in piece) { for (const it of splitter.push(piece.text)) yield it; continue; }
+    yield { kind: 'error', line: splitter.lineAtEnd, message: invalidMessage(piece.invalid) };
+    if (!piece.invalid.atEnd) return;
   }
+  for (const it of splitter.end()) yield it;
+  if (splitter.unclosedArray) yield { kind: 'error', line: 0, message: "JSON array is not closed with ']'" };
 }

@@ -1,0 +1,109 @@
+// Streaming CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF or LF), as
+// records keyed by the header row. Memory is bounded by the largest single record.
+import { invalidMessage, utf8Text } from '../../util/utf8-stream.js';
+
+export type CsvItem =
+  | { kind: 'header'; columns: string[]; line: number }
+  | { kind: 'record'; value: Record<string, string>; line: number }
+  | { kind: 'error'; line: number; message: string };
+
+export const MAX_CSV_RECORD_CHARS = 16 * 1024 * 1024;
+
+/** Splits CSV text pushed in pieces into rows; `line` is the 1-based line where each row starts. */
+export class CsvSplitter {
+  private field = '';
+  private row: string[] = [];
+  private quoted = false;
+  private afterQuote = false;
+  private line = 1;
+  private rowLine = 1;
+  private size = 0;
+  private skipping = false;
+  private rows: { cells: string[]; line: number }[] = [];
+  private errors: { line: number; message: string }[] = [];
+
+  push(text: string): void {
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i]!;
+      if (c === '\n') this.line++;
+      if (this.skipping) { if (c === '\n' && !this.quoted) this.resetRow(); else if (c === '"') this.quoted = !this.quoted; continue; }
+      if (++this.size > MAX_CSV_RECORD_CHARS) {
+        this.errors.push({ line: this.rowLine, message: `record longer than ${MAX_CSV_RECORD_CHARS} characters; skipped` });
+        this.skipping = true;
+        continue;
+      }
+      if (this.quoted) {
+        if (c === '"') { this.quoted = false; this.afterQuote = true; } else this.field += c;
+        continue;
+      }
+      if (c === '"') {
+        if (this.afterQuote) { this.field += '"'; this.quoted = true; this.afterQuote = false; } // "" inside quotes
+        else if (this.field === '') this.quoted = true;
+        else this.field += c; // a stray quote inside an unquoted field is kept
+        continue;
+      }
+      this.afterQuote = false;
+      if (c === ',') { this.row.push(this.field); this.field = ''; continue; }
+      if (c === '\n') { this.endRow(); continue; }
+      if (c === '\r' && text[i + 1] === '\n') continue;
+      this.field += c;
+    }
+  }
+
+  private endRow(): void {
+    this.row.push(this.field);
+    if (!(this.row.length === 1 && this.row[0] === '')) this.rows.push({ cells: this.row, line: this.rowLine });
+    this.resetRow();
+  }
+
+  private resetRow(): void {
+    this.row = []; this.field = ''; this.quoted = false; this.afterQuote = false; this.size = 0; this.skipping = false;
+    this.rowLine = this.line;
+  }
+
+  end(): void {
+    if (this.quoted) this.errors.push({ line: this.rowLine, message: 'quoted field not closed at end of file' });
+    else if (this.field !== '' || this.row.length) this.endRow();
+  }
+
+  /** Line number of the end of the text pushed so far. */
+  get lineAtEnd(): number { return this.line; }
+
+  take(): { rows: { cells: string[]; line: number }[]; errors: { line: number; message: string }[] } {
+    const r = { rows: this.rows, errors: this.errors };
+    this.rows = []; this.errors = [];
+    return r;
+  }
+}
+
+/** Records of a CSV file with a header row; rows with the wrong number of cells are reported. */
+export async function* readCsvRecords(path: string): AsyncGenerator<CsvItem> {
+  const sp = new CsvSplitter();
+  let columns: string[] | null = null;
+  const drain = function* (): Generator<CsvItem> {
+    const { rows, errors } = sp.take();
+    for (const e of errors) yield { kind: 'error', ...e };
+    for (const r of rows) {
+      if (!columns) {
+        columns = r.cells.map((c, i) => (i === 0 ? c.replace(/^\ufeff/, '') : c).trim());
+        yield { kind: 'header', columns, line: r.line };
+        continue;
+      }
+      if (r.cells.length !== columns.length) {
+        yield { kind: 'error', line: r.line, message: `row has ${r.cells.length} cells, the header has ${columns.length}; skipped` };
+        continue;
+      }
+      const value: Record<string, string> = {};
+      columns.forEach((c, i) => { value[c] = r.cells[i]!; });
+      yield { kind: 'record', value, line: r.line };
+    }
+  };
+  for await (const piece of utf8Text(path)) {
+    if ('text' in piece) { sp.push(piece.text); yield* drain(); continue; }
+    yield* drain();
+    yield { kind: 'error', line: sp.lineAtEnd, message: invalidMessage(piece.invalid) };
+    if (!piece.invalid.atEnd) return;
+  }
+  sp.end();
+  yield* drain();
+}
