@@ -3,6 +3,7 @@
 import type { Event, EventLogsource, EventRef, FieldValue } from './model.js';
 import { classifyWindows, windowsLogsourceMap, type WindowsLogsourceMap } from './logsource-map.js';
 import { parseTimestamp } from '../util/time.js';
+import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from './defender.js';
 
 type Obj = { [k: string]: FieldValue };
 
@@ -107,6 +108,9 @@ export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap 
       const w = windowsLogsource(fields, map);
       logsource = w.logsource;
       for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+    } else if (isDefenderExport(Object.keys(root))) {
+      // A Defender for Endpoint advanced hunting row (JSON export).
+      return defenderEvent(root, tableFromColumns(defenderMap(), Object.keys(root)), ref);
     } else {
       // A flat record that names its logsource (product/service/category keys), or none at all.
       logsource = {};
