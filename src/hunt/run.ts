@@ -1,11 +1,14 @@
 // The hunt pipeline: evidence files -> records -> events -> rule set -> hits, with a run summary.
 import { detectKind } from '../sources/detect.js';
 import { readJsonRecords } from '../sources/json/reader.js';
+import { readWinXmlEvents } from '../sources/winxml/reader.js';
 import { toEvent } from '../events/normalize.js';
 import type { Event, SourceKind } from '../events/model.js';
 import type { RuleHit, RuleSet } from '../sigma/ruleset.js';
 import type { CorrelationHit } from '../sigma/correlate.js';
 import { listInputs } from './inputs.js';
+import { readCsvRecords } from '../sources/csv/reader.js';
+import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from '../events/defender.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
 import { describeProblem } from '../sources/evtx/types.js';
 
@@ -86,15 +89,13 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       }
     }
   };
-  const huntJson = async (file: string) => {
+  const huntLines = async (file: string, items: AsyncIterable<LineItem>) => {
     s.files.read++;
     let n = 0;
-    for await (const it of readJsonRecords(file)) {
+    for await (const it of items) {
       if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); continue; }
-      const kind: SourceKind = it.jsonl ? 'jsonl' : 'json';
-      const ev = toEvent(it.value, { file, kind, line: it.line });
-      if (!ev) { problem({ file, line: it.line, message: 'record is not a JSON object; skipped' }); continue; }
-      handle(ev);
+      if (!it.event) { problem({ file, line: it.line, message: it.why }); continue; }
+      handle(it.event);
       if (++n % 5000 === 0) progress(file);
     }
   };
@@ -108,12 +109,49 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       await huntEvtx(batch);
       continue;
     }
-    if (kind === 'json') await huntJson(file);
+    if (kind === 'json') await huntLines(file, jsonEvents(file));
+    else if (kind === 'xml') await huntLines(file, xmlEvents(file));
+    else if (kind === 'csv') await huntLines(file, csvEvents(file));
     else if (kind === 'empty') s.skipped.push({ path: file, reason: 'empty file' });
-    else s.skipped.push({ path: file, reason: 'not a recognised evidence format (expected EVTX, JSON or JSON lines)' });
+    else s.skipped.push({ path: file, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines or CSV)' });
     done++;
   }
   opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events });
   s.correlationHits = opts.ruleset.finish();
   return s;
+}
+
+/** A record of a line-oriented source, as an event (or why it is not one), or a read error. */
+type LineItem = { kind: 'error'; line: number; message: string } | { kind: 'event'; line: number; event: Event | null; why: string };
+
+async function* jsonEvents(file: string): AsyncGenerator<LineItem> {
+  for await (const it of readJsonRecords(file)) {
+    if (it.kind === 'error') { yield it; continue; }
+    const kind: SourceKind = it.jsonl ? 'jsonl' : 'json';
+    yield { kind: 'event', line: it.line, event: toEvent(it.value, { file, kind, line: it.line }), why: 'record is not a JSON object (or a Defender row of no known table); skipped' };
+  }
+}
+
+async function* xmlEvents(file: string): AsyncGenerator<LineItem> {
+  for await (const it of readWinXmlEvents(file)) {
+    if (it.kind === 'error') { yield it; continue; }
+    yield { kind: 'event', line: it.line, event: toEvent(it.value, { file, kind: 'xml', line: it.line }), why: 'event is empty; skipped' };
+  }
+}
+
+/** CSV: Defender advanced hunting exports (table from the header), otherwise flat records. */
+async function* csvEvents(file: string): AsyncGenerator<LineItem> {
+  let defender = false;
+  let table: string | null = null;
+  for await (const it of readCsvRecords(file)) {
+    if (it.kind === 'error') { yield it; continue; }
+    if (it.kind === 'header') {
+      defender = isDefenderExport(it.columns);
+      table = defender ? tableFromColumns(defenderMap(), it.columns) : null;
+      continue;
+    }
+    const ref = { file, kind: 'csv' as const, line: it.line };
+    const event = defender ? defenderEvent(it.value, table, ref) : toEvent(it.value, ref);
+    yield { kind: 'event', line: it.line, event, why: defender ? `Defender row of no known table (ActionType '${it.value['ActionType'] ?? ''}'); skipped` : 'record is empty; skipped' };
+  }
 }

@@ -1,7 +1,7 @@
 // What kind of evidence a file holds, decided from its first bytes, never from its name.
 import { openSync, readSync, closeSync } from 'node:fs';
 
-export type DetectedKind = 'evtx' | 'json' | 'empty' | 'unknown';
+export type DetectedKind = 'evtx' | 'json' | 'xml' | 'csv' | 'empty' | 'unknown';
 
 const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
 
@@ -10,10 +10,32 @@ export function detectKindOfBytes(head: Uint8Array): DetectedKind {
   if (head.length >= 8 && Buffer.from(head.subarray(0, 8)).equals(EVTX_MAGIC)) return 'evtx';
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3; // UTF-8 BOM
+  else if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {
+    // UTF-16 with a BOM (Windows PowerShell's Out-File): only event XML is read in this encoding.
+    const le = head[0] === 0xff;
+    let j = 2;
+    for (; j + 1 < head.length; j += 2) {
+      const hi = le ? head[j + 1] : head[j];
+      const lo = le ? head[j] : head[j + 1];
+      if (hi !== 0 || !(lo === 0x20 || lo === 0x09 || lo === 0x0a || lo === 0x0d)) break;
+    }
+    if (j + 1 >= head.length) return 'empty';
+    return (le ? head[j] === 0x3c && head[j + 1] === 0 : head[j] === 0 && head[j + 1] === 0x3c) ? 'xml' : 'unknown';
+  }
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
   if (i === head.length) return 'empty';
   if (head[i] === 0x7b /* { */ || head[i] === 0x5b /* [ */) return 'json';
-  return 'unknown';
+  if (head[i] === 0x3c /* < */) return 'xml'; // an XML declaration, <Events>, <Event>, a comment
+  return looksLikeCsvHeader(head.subarray(i)) ? 'csv' : 'unknown';
+}
+
+/** A first line of at least two comma-separated column names (optionally quoted). */
+function looksLikeCsvHeader(b: Uint8Array): boolean {
+  let end = b.indexOf(0x0a);
+  if (end < 0) end = b.length;
+  const line = Buffer.from(b.subarray(0, end)).toString('utf8').replace(/\r$/, '');
+  const cells = line.split(',');
+  return cells.length >= 2 && cells.every((c) => /^\s*"?[A-Za-z_][A-Za-z0-9_ .()\-]*"?\s*$/.test(c));
 }
 
 export function detectKind(path: string): DetectedKind {
