@@ -2,7 +2,10 @@
 // ({"Event":{"System":{...},"EventData":{...}}}) and flat objects of fields.
 import type { Event, EventLogsource, EventRef, FieldValue } from './model.js';
 import { classifyWindows, windowsLogsourceMap, type WindowsLogsourceMap } from './logsource-map.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { parseTimestamp } from '../util/time.js';
+import { dataPath } from '../util/package-root.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from './defender.js';
 
 type Obj = { [k: string]: FieldValue };
@@ -87,7 +90,45 @@ export function windowsLogsource(fields: Obj, map: WindowsLogsourceMap): { logso
   return { logsource, aliases: cls.aliases };
 }
 
-/** A record in the EVTX-to-JSON shape or a flat object -> Event; null when it is not an object. */
+interface WinlogbeatMap { system: Record<string, string[]>; data: string[] }
+let winlogbeat: WinlogbeatMap | undefined;
+
+function winlogbeatMap(): WinlogbeatMap {
+  if (!winlogbeat) {
+    const file = dataPath('winlogbeat.yaml');
+    const doc = parseYaml(readFileSync(file, 'utf8')) as WinlogbeatMap;
+    if (!doc || typeof doc.system !== 'object' || !Array.isArray(doc.data)) throw new Error(`${file}: expected 'system' and 'data'`);
+    winlogbeat = doc;
+  }
+  return winlogbeat;
+}
+
+function at(root: Obj, dotted: string): FieldValue | undefined {
+  let cur: FieldValue | undefined = root;
+  for (const k of dotted.split('.')) {
+    if (!isObj(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** Winlogbeat / ECS: System fields from their winlog.* paths, EventData from winlog.event_data. */
+function winlogbeatFields(root: Obj): Obj {
+  const m = winlogbeatMap();
+  const fields: Obj = {};
+  for (const [sigma, paths] of Object.entries(m.system)) {
+    for (const p of paths) {
+      const v = at(root, p);
+      if (v === undefined || v === null || isObj(v)) continue;
+      fields[sigma] = sigma === 'EventID' && typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+      break;
+    }
+  }
+  for (const p of m.data) { const d = at(root, p); if (isObj(d)) flattenData(d, fields); }
+  return fields;
+}
+
+/** A record in the EVTX-to-JSON shape, Winlogbeat/ECS, or a flat object -> Event; null when it is not an object. */
 export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap = windowsLogsourceMap()): Event | null {
   if (!isObj(value)) return null;
   const root = value as Obj;
@@ -99,6 +140,11 @@ export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap 
     if (isObj(ev['System'])) flattenSystem(ev['System'], fields);
     if (ev['EventData'] !== undefined) flattenData(ev['EventData']!, fields);
     if (ev['UserData'] !== undefined) flattenData(ev['UserData']!, fields);
+    const w = windowsLogsource(fields, map);
+    logsource = w.logsource;
+    for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+  } else if (isObj(root['winlog'])) {
+    fields = winlogbeatFields(root);
     const w = windowsLogsource(fields, map);
     logsource = w.logsource;
     for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
