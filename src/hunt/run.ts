@@ -1,5 +1,6 @@
 // The hunt pipeline: evidence files -> records -> events -> rule set -> hits, with a run summary.
-import { detectKind } from '../sources/detect.js';
+import { detectKind, type DetectedKind } from '../sources/detect.js';
+import { readZipDirectory, withMember, ZIP_LIMITS } from '../sources/zip/reader.js';
 import { readJsonRecords } from '../sources/json/reader.js';
 import { readWinXmlEvents } from '../sources/winxml/reader.js';
 import { toEvent } from '../events/normalize.js';
@@ -42,6 +43,8 @@ export interface HuntOptions {
 }
 
 export const MAX_PROBLEM_SAMPLES = 200;
+/** Archives inside archives are read this deep. */
+export const MAX_ZIP_DEPTH = 2;
 
 export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   const inputs = listInputs(opts.paths);
@@ -60,32 +63,34 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); }
   };
   let done = 0;
-  const progress = (file?: string) => opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events, ...(file ? { file } : {}) });
-  const kinds: { file: string; kind: ReturnType<typeof detectKind> }[] = [];
+  const progress = (file?: string) => opts.onProgress?.({ filesDone: done, filesTotal: s.files.total, events: s.events, ...(file ? { file } : {}) });
+  const kinds: { file: string; kind: DetectedKind }[] = [];
   for (const file of inputs.files) {
     try { kinds.push({ file, kind: detectKind(file) }); } catch (e) {
       s.unreadable.push({ path: file, reason: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       done++;
     }
   }
+  // Members of zip archives are read from temporary files but named `archive.zip!member`.
+  const names = new Map<string, string>();
+  const show = (path: string) => names.get(path) ?? path;
   const huntEvtx = async (batch: string[]) => {
     let n = 0;
     for await (const ev of decodeFiles(batch, { mode: 'records', ...(opts.threads !== undefined ? { threads: opts.threads } : {}) })) {
-      if (ev.kind === 'unreadable') { s.unreadable.push({ path: ev.path, reason: `cannot read: ${ev.message}` }); done++; continue; }
+      if (ev.kind === 'unreadable') { s.unreadable.push({ path: show(ev.path), reason: `cannot read: ${ev.message}` }); continue; }
       const problems = ev.kind === 'file' ? ev.problems : ev.output.problems;
       // Unused (all-zero) chunks are facts, not problems.
-      for (const p of problems) if (p.severity !== 'info') problem({ file: ev.path, ...(p.record !== undefined ? { record: p.record } : {}), message: describeProblem(p) });
+      for (const p of problems) if (p.severity !== 'info') problem({ file: show(ev.path), ...(p.record !== undefined ? { record: p.record } : {}), message: describeProblem(p) });
       if (ev.kind === 'file') {
         if (ev.header) s.files.read++;
-        else s.skipped.push({ path: ev.path, reason: ev.problems[0]?.message ?? 'not a readable EVTX file' });
-        done++;
+        else s.skipped.push({ path: show(ev.path), reason: ev.problems[0]?.message ?? 'not a readable EVTX file' });
         continue;
       }
       for (const r of ev.output.records ?? []) {
-        const e = toEvent(r.event, { file: ev.path, kind: 'evtx', record: r.recordId, offset: r.offset });
+        const e = toEvent(r.event, { file: show(ev.path), kind: 'evtx', record: r.recordId, offset: r.offset });
         if (e) handle(e);
-        else problem({ file: ev.path, record: r.recordId, message: 'record has no Event element; skipped' });
-        if (++n % 5000 === 0) progress(ev.path);
+        else problem({ file: show(ev.path), record: r.recordId, message: 'record has no Event element; skipped' });
+        if (++n % 5000 === 0) progress(show(ev.path));
       }
     }
   };
@@ -99,6 +104,40 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       if (++n % 5000 === 0) progress(file);
     }
   };
+  const huntOne = async (path: string, name: string, kind: DetectedKind, depth: number): Promise<void> => {
+    if (kind === 'evtx') { names.set(path, name); await huntEvtx([path]); names.delete(path); return; }
+    if (kind === 'json') await huntLines(name, jsonEvents(path, name));
+    else if (kind === 'xml') await huntLines(name, xmlEvents(path, name));
+    else if (kind === 'csv') await huntLines(name, csvEvents(path, name));
+    else if (kind === 'zip') await huntZip(path, name, depth);
+    else if (kind === 'empty') s.skipped.push({ path: name, reason: 'empty file' });
+    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV or zip)' });
+  };
+  const huntZip = async (path: string, name: string, depth: number): Promise<void> => {
+    let dir;
+    try { dir = readZipDirectory(path); } catch (e) { s.skipped.push({ path: name, reason: `damaged zip archive: ${(e as Error).message}` }); return; }
+    for (const p of dir.problems) problem({ file: name, message: `offset ${p.offset}: ${p.message}` });
+    s.files.total += dir.members.length;
+    let total = 0;
+    for (const m of dir.members) {
+      const member = `${name}!${m.name}`;
+      // Members are never written under their own names, so a hostile name cannot escape; it is reported.
+      if (m.unsafeName) problem({ file: member, message: `unsafe member name (${m.unsafeName}); read from a temporary file, never extracted under that name` });
+      total += m.size;
+      if (total > ZIP_LIMITS.totalBytes) { s.skipped.push({ path: member, reason: `archive inflates past ${ZIP_LIMITS.totalBytes} bytes in all; the rest is not read` }); break; }
+      try {
+        await withMember(path, m, async (tmp) => {
+          const kind = detectKind(tmp);
+          if (kind === 'zip' && depth >= MAX_ZIP_DEPTH) { s.skipped.push({ path: member, reason: `archive nested more than ${MAX_ZIP_DEPTH} deep` }); return; }
+          await huntOne(tmp, member, kind, depth + 1);
+        });
+      } catch (e) {
+        s.skipped.push({ path: member, reason: (e as Error).message });
+      }
+      done++;
+      progress(member);
+    }
+  };
   for (let i = 0; i < kinds.length; i++) {
     const { file, kind } = kinds[i]!;
     progress(file);
@@ -107,16 +146,13 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       const batch = [file];
       while (kinds[i + 1]?.kind === 'evtx') batch.push(kinds[++i]!.file);
       await huntEvtx(batch);
+      done += batch.length;
       continue;
     }
-    if (kind === 'json') await huntLines(file, jsonEvents(file));
-    else if (kind === 'xml') await huntLines(file, xmlEvents(file));
-    else if (kind === 'csv') await huntLines(file, csvEvents(file));
-    else if (kind === 'empty') s.skipped.push({ path: file, reason: 'empty file' });
-    else s.skipped.push({ path: file, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines or CSV)' });
+    await huntOne(file, file, kind, 0);
     done++;
   }
-  opts.onProgress?.({ filesDone: done, filesTotal: inputs.files.length, events: s.events });
+  opts.onProgress?.({ filesDone: done, filesTotal: s.files.total, events: s.events });
   s.correlationHits = opts.ruleset.finish();
   return s;
 }
@@ -124,26 +160,26 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
 /** A record of a line-oriented source, as an event (or why it is not one), or a read error. */
 type LineItem = { kind: 'error'; line: number; message: string } | { kind: 'event'; line: number; event: Event | null; why: string };
 
-async function* jsonEvents(file: string): AsyncGenerator<LineItem> {
-  for await (const it of readJsonRecords(file)) {
+async function* jsonEvents(path: string, file: string): AsyncGenerator<LineItem> {
+  for await (const it of readJsonRecords(path)) {
     if (it.kind === 'error') { yield it; continue; }
     const kind: SourceKind = it.jsonl ? 'jsonl' : 'json';
     yield { kind: 'event', line: it.line, event: toEvent(it.value, { file, kind, line: it.line }), why: 'record is not a JSON object (or a Defender row of no known table); skipped' };
   }
 }
 
-async function* xmlEvents(file: string): AsyncGenerator<LineItem> {
-  for await (const it of readWinXmlEvents(file)) {
+async function* xmlEvents(path: string, file: string): AsyncGenerator<LineItem> {
+  for await (const it of readWinXmlEvents(path)) {
     if (it.kind === 'error') { yield it; continue; }
     yield { kind: 'event', line: it.line, event: toEvent(it.value, { file, kind: 'xml', line: it.line }), why: 'event is empty; skipped' };
   }
 }
 
 /** CSV: Defender advanced hunting exports (table from the header), otherwise flat records. */
-async function* csvEvents(file: string): AsyncGenerator<LineItem> {
+async function* csvEvents(path: string, file: string): AsyncGenerator<LineItem> {
   let defender = false;
   let table: string | null = null;
-  for await (const it of readCsvRecords(file)) {
+  for await (const it of readCsvRecords(path)) {
     if (it.kind === 'error') { yield it; continue; }
     if (it.kind === 'header') {
       defender = isDefenderExport(it.columns);
