@@ -9,8 +9,8 @@ export class AhoCorasick {
   private cls: Int32Array;
   private wide: Map<number, number>;
   private width: number;
-  /** states x classes -> state */
-  private delta: Int32Array;
+  /** states x classes -> state (16-bit while the automaton has fewer than 65,536 states) */
+  private delta: Int32Array | Uint16Array;
   /** pattern ids ending at a state, including those reached through failure links */
   private out: (number[] | null)[];
 
@@ -47,7 +47,7 @@ export class AhoCorasick {
 
     // Breadth-first: failure links, then the dense table (a state's failure row is always done first).
     const states = children.length, w = this.width;
-    const delta = new Int32Array(states * w);
+    const delta = states < 65536 ? new Uint16Array(states * w) : new Int32Array(states * w);
     const fail = new Int32Array(states);
     const queue: number[] = [];
     for (const [k, n] of children[0]!) { delta[k] = n; queue.push(n); }
