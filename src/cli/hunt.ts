@@ -1,10 +1,10 @@
 // tracehound hunt PATH... [--rules DIR|FILE]... [--per-event]
 import { join } from 'node:path';
 import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, threadsOption, timeOption } from './args.js';
-import { loadPlaceholders, loadRules } from '../hunt/load-rules.js';
+import { loadPlaceholders, loadRules, ruleSetFailures } from '../hunt/load-rules.js';
 import { hunt, type Progress } from '../hunt/run.js';
 import { RuleSet } from '../sigma/ruleset.js';
-import { formatProblem } from '../sigma/model.js';
+import { formatProblem, levelOf } from '../sigma/model.js';
 import { FindingBuilder } from '../findings/from-hits.js';
 import { SEVERITY_RANK } from '../findings/model.js';
 import { Sink } from '../report/sink.js';
@@ -76,7 +76,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const ruleset = new RuleSet(loaded.docs);
   const ruleProblems = [...loaded.errors, ...ruleset.problems];
   // one rule can have several problems: count rules, not problems
-  const failedRules = new Set([...loaded.errors.map((p) => p.doc), ...ruleset.problems.map((p) => `${p.path}:${p.line}`)]).size;
+  const failedRules = new Set([...loaded.errors, ...ruleSetFailures(ruleset)].map((p) => p.doc)).size;
   for (const p of ruleProblems.slice(0, 20)) say(quiet, `tracehound: rule skipped: ${visible(formatProblem(p))}`);
   if (ruleProblems.length > 20) say(quiet, `tracehound: … and ${ruleProblems.length - 20} more rule problems (see 'tracehound rules check')`);
   if (ruleset.rules.length === 0) {
@@ -94,7 +94,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const summary = await hunt({
     paths: positionals, ruleset, ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
     onHit: (h) => {
-      worst = Math.max(worst, SEVERITY_RANK[h.rule.meta.level ?? 'medium']);
+      worst = Math.max(worst, SEVERITY_RANK[levelOf(h.rule.meta)]);
       if (perEvent) perEvent.write(matchRecord(h));
       else findings.add(h);
     },
@@ -102,7 +102,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
   });
   bar.done();
   for (const c of summary.correlationHits) {
-    worst = Math.max(worst, SEVERITY_RANK[c.rule.meta.level ?? 'medium']);
+    worst = Math.max(worst, SEVERITY_RANK[levelOf(c.rule.meta)]);
     if (perEvent) perEvent.write(correlationRecord(c));
     else findings.addCorrelation(c);
   }

@@ -1,6 +1,6 @@
 // tracehound rules check DIR|FILE...
 import { COMMON_OPTIONS, EXIT, UsageError, formatOption, parse, say } from './args.js';
-import { loadPlaceholders, loadRules } from '../hunt/load-rules.js';
+import { docKey, loadPlaceholders, loadRules, ruleSetFailures, type LoadProblem } from '../hunt/load-rules.js';
 import { RuleSet } from '../sigma/ruleset.js';
 import { formatProblem, type RuleProblem } from '../sigma/model.js';
 import { Sink } from '../report/sink.js';
@@ -27,11 +27,11 @@ function failed(p: RuleProblem): Failed {
 }
 
 /** One entry per failed document: the first problem, and every problem under `errors` when there are several. */
-function failedDocs(problems: [key: string, p: RuleProblem][]): Failed[] {
+function failedDocs(problems: LoadProblem[]): Failed[] {
   const byDoc = new Map<string, Failed>();
-  for (const [key, p] of problems) {
-    const f = byDoc.get(key);
-    if (!f) { byDoc.set(key, failed(p)); continue; }
+  for (const p of problems) {
+    const f = byDoc.get(p.doc);
+    if (!f) { byDoc.set(p.doc, failed(p)); continue; }
     (f.errors ??= [f.error]).push(formatProblem(p));
   }
   return [...byDoc.values()];
@@ -50,11 +50,12 @@ export async function rulesCommand(argv: string[]): Promise<number> {
   const rs = new RuleSet(loaded.docs);
   const problems = [...loaded.errors, ...rs.problems];
   // Documents that failed: parse errors, plus loaded documents the rule set could not use.
-  const badDocs = new Set(rs.problems.map((p) => `${p.path}:${p.line}`));
-  const ok = loaded.docs.filter((d) => !badDocs.has(`${d.source.path}:${d.source.pos.line}`)).length;
+  const setFailures = ruleSetFailures(rs);
+  const badDocs = new Set(setFailures.map((p) => p.doc));
+  const ok = loaded.docs.filter((d) => !badDocs.has(docKey(d))).length;
   const summary = {
     total: loaded.total, ok,
-    failed: failedDocs([...loaded.errors.map((p) => [p.doc, p] as [string, RuleProblem]), ...rs.problems.map((p) => [`${p.path}:${p.line}`, p] as [string, RuleProblem])]),
+    failed: failedDocs([...loaded.errors, ...setFailures]),
     warnings: loaded.warnings.map(failed),
   };
   const sink = new Sink(values.out);

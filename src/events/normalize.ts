@@ -78,7 +78,8 @@ function hostOf(f: Obj): string | undefined {
   return undefined;
 }
 
-export function windowsLogsource(fields: Obj, map: WindowsLogsourceMap): { logsource: EventLogsource; aliases: Record<string, string> } {
+/** The Sigma logsource of a Windows event; also adds the Sigma names its category gives to source fields. */
+function windowsLogsource(fields: Obj, map: WindowsLogsourceMap): EventLogsource {
   const channel = typeof fields['Channel'] === 'string' ? fields['Channel'] : undefined;
   const cls = classifyWindows(map, channel, num(fields['EventID']), (f) => fields[f]);
   const logsource: EventLogsource = { product: 'windows' };
@@ -87,7 +88,8 @@ export function windowsLogsource(fields: Obj, map: WindowsLogsourceMap): { logso
     logsource.category = cls.categories[0]!;
     if (cls.categories.length > 1) logsource.categories = cls.categories;
   }
-  return { logsource, aliases: cls.aliases };
+  for (const [sigmaName, sourceName] of Object.entries(cls.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+  return logsource;
 }
 
 interface WinlogbeatMap { system: Record<string, string[]>; data: string[] }
@@ -140,20 +142,14 @@ export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap 
     if (isObj(ev['System'])) flattenSystem(ev['System'], fields);
     if (ev['EventData'] !== undefined) flattenData(ev['EventData']!, fields);
     if (ev['UserData'] !== undefined) flattenData(ev['UserData']!, fields);
-    const w = windowsLogsource(fields, map);
-    logsource = w.logsource;
-    for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+    logsource = windowsLogsource(fields, map);
   } else if (isObj(root['winlog'])) {
     fields = winlogbeatFields(root);
-    const w = windowsLogsource(fields, map);
-    logsource = w.logsource;
-    for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+    logsource = windowsLogsource(fields, map);
   } else {
     fields = { ...root };
     if (typeof fields['Channel'] === 'string') {
-      const w = windowsLogsource(fields, map);
-      logsource = w.logsource;
-      for (const [sigmaName, sourceName] of Object.entries(w.aliases)) if (fields[sourceName] !== undefined && fields[sigmaName] === undefined) fields[sigmaName] = fields[sourceName]!;
+      logsource = windowsLogsource(fields, map);
     } else if (isDefenderExport(Object.keys(root))) {
       // A Defender for Endpoint advanced hunting row (JSON export).
       return defenderEvent(root, tableFromColumns(defenderMap(), Object.keys(root)), ref);

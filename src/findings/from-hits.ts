@@ -2,9 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { RuleHit } from '../sigma/ruleset.js';
 import type { CorrelationHit } from '../sigma/correlate.js';
-import type { Item, RuleMeta, Search, SigmaRule } from '../sigma/model.js';
+import { levelOf, ruleKey, type Item, type RuleMeta, type Search, type SigmaRule } from '../sigma/model.js';
 import type { FieldValue } from '../events/model.js';
-import { SEVERITY_RANK, type Confidence, type EvidenceRef, type Finding, type Severity } from './model.js';
+import { SEVERITY_RANK, type Confidence, type EvidenceRef, type Finding } from './model.js';
 import { isoString } from '../util/time.js';
 
 export const MAX_EVIDENCE_PER_FINDING = 50;
@@ -55,7 +55,7 @@ export class FindingBuilder {
 
   add(hit: RuleHit): void {
     const r = hit.rule;
-    const key = r.meta.id ?? r.meta.name ?? r.meta.title;
+    const key = ruleKey(r.meta);
     const host = hit.event.host ?? null;
     const id = findingId(key, host);
     let a = this.acc.get(id);
@@ -65,11 +65,11 @@ export class FindingBuilder {
       a = { first: hit.event.time, last: hit.event.time, f: this.base(id, r.meta, key, host, fields) };
       this.acc.set(id, a);
     }
-    this.bump(a, hit.event.time, [refOf(hit.event.ref)], 1);
+    this.bump(a, hit.event.time, [refOf(hit.event.ref)]);
   }
 
   addCorrelation(h: CorrelationHit): void {
-    const key = h.rule.meta.id ?? h.rule.meta.name ?? h.rule.meta.title;
+    const key = ruleKey(h.rule.meta);
     const host = h.host ?? null;
     const id = findingId(key, host);
     let a = this.acc.get(id);
@@ -80,13 +80,13 @@ export class FindingBuilder {
       a = { first: h.first, last: h.last, f };
       this.acc.set(id, a);
     }
-    this.bump(a, h.first, h.events.map((e) => refOf(e.ref)), 1);
+    this.bump(a, h.first, h.events.map((e) => refOf(e.ref)));
     if (h.last > a.last) { a.last = h.last; a.f.last_seen = isoString(h.last) || null; }
   }
 
   private base(id: string, meta: RuleMeta, key: string, host: string | null, fields: Record<string, FieldValue>): Finding {
     const f: Finding = {
-      id, title: meta.title, severity: (meta.level ?? 'medium') as Severity, confidence: confidenceOf(meta),
+      id, title: meta.title, severity: levelOf(meta), confidence: confidenceOf(meta),
       techniques: techniquesOf(meta.tags), host, first_seen: null, last_seen: null, count: 0, evidence: [], fields,
       rule_id: key, falsepositives: meta.falsepositives ?? [], references: meta.references ?? [], playbook: null,
     };
@@ -94,8 +94,8 @@ export class FindingBuilder {
     return f;
   }
 
-  private bump(a: Acc, t: number, refs: EvidenceRef[], n: number): void {
-    a.f.count += n;
+  private bump(a: Acc, t: number, refs: EvidenceRef[]): void {
+    a.f.count++;
     if (!Number.isNaN(t)) {
       if (Number.isNaN(a.first) || t < a.first) a.first = t;
       if (Number.isNaN(a.last) || t > a.last) a.last = t;

@@ -4,6 +4,7 @@ import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseSigmaText } from '../sigma/parse.js';
 import type { RuleProblem, SigmaDocument } from '../sigma/model.js';
+import type { RuleSet } from '../sigma/ruleset.js';
 import type { Placeholders } from '../sigma/modifiers.js';
 import { firstInvalidUtf8, lineOfOffset } from '../util/utf8.js';
 
@@ -22,6 +23,16 @@ export interface LoadedRules {
   total: number;
   /** paths given that could not be read at all */
   unreadable: string[];
+}
+
+/** The document a loaded rule came from, as `ruleSetFailures` names it. */
+export function docKey(d: SigmaDocument): string {
+  return `${d.source.path}:${d.source.pos.line}`;
+}
+
+/** Problems the rule set found in loaded documents (compile errors, bad correlation references), per document. */
+export function ruleSetFailures(rs: RuleSet): LoadProblem[] {
+  return rs.problems.map((p) => ({ ...p, doc: `${p.path}:${p.line}` }));
 }
 
 export function ruleFiles(path: string, out: string[] = []): string[] {

@@ -78,8 +78,8 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     let n = 0;
     for await (const ev of decodeFiles(batch, { mode: 'records', ...(opts.threads !== undefined ? { threads: opts.threads } : {}) })) {
       if (ev.kind === 'unreadable') { s.unreadable.push({ path: show(ev.path), reason: `cannot read: ${ev.message}` }); continue; }
-      const problems = ev.kind === 'file' ? ev.problems : ev.output.problems;
-      // Unused (all-zero) chunks are facts, not problems.
+      // A file that is not EVTX is reported once, as skipped; unused (all-zero) chunks are facts, not problems.
+      const problems = ev.kind === 'file' ? (ev.header ? ev.problems : []) : ev.output.problems;
       for (const p of problems) if (p.severity !== 'info') problem({ file: show(ev.path), ...(p.record !== undefined ? { record: p.record } : {}), message: describeProblem(p) });
       if (ev.kind === 'file') {
         if (ev.header) s.files.read++;

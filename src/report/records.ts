@@ -4,6 +4,7 @@ import type { CorrelationHit } from '../sigma/correlate.js';
 import type { FieldValue } from '../events/model.js';
 import type { Finding } from '../findings/model.js';
 import { isoString } from '../util/time.js';
+import { levelOf, ruleKey } from '../sigma/model.js';
 import { Sink } from './sink.js';
 import { csvRow } from './csv.js';
 import { COLOURS, tableRow, type Column } from './text.js';
@@ -40,7 +41,7 @@ function sourceRef(r: { file: string; kind: string; record?: number; line?: numb
 export function matchRecord(h: RuleHit): MatchRecord {
   const m = h.rule.meta;
   return {
-    rule_id: m.id ?? m.name ?? m.title, rule_title: m.title, level: m.level ?? 'medium',
+    rule_id: ruleKey(m), rule_title: m.title, level: levelOf(m),
     time: isoString(h.event.time) || null, host: h.event.host ?? null, source: sourceRef(h.event.ref), fields: h.event.fields,
   };
 }
@@ -49,7 +50,7 @@ export function correlationRecord(h: CorrelationHit): MatchRecord {
   const m = h.rule.meta;
   const first = h.events[0]?.ref;
   return {
-    rule_id: m.id ?? m.name ?? m.title, rule_title: m.title, level: m.level ?? 'medium',
+    rule_id: ruleKey(m), rule_title: m.title, level: levelOf(m),
     time: isoString(h.first) || null, host: h.host ?? null, source: first ? sourceRef(first) : { file: '', kind: '' },
     fields: { ...h.group }, correlation: true, rules: h.rules, events: h.events.map((e) => sourceRef(e.ref)),
     event_count: h.eventCount, group: h.group, value: h.value,

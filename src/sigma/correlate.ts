@@ -9,7 +9,7 @@
 //   and the next window starts after them, so a burst yields one hit, not one per match.
 // - A match without a timestamp cannot be placed in time; it is counted and left out.
 import type { EventRef, Event } from '../events/model.js';
-import type { CorrelationRule, CorrelationCondition, RuleProblem, SigmaRule } from './model.js';
+import { ruleKey, type CorrelationRule, type CorrelationCondition, type RuleProblem, type SigmaRule } from './model.js';
 import type { EventView } from './event-view.js';
 
 export interface CorrelationHit {
@@ -43,10 +43,6 @@ export const MAX_ENTRIES_PER_CORRELATION = 2_000_000;
 export const MAX_EVENTS_PER_HIT = 100;
 
 type Target = SigmaRule | CorrelationRule;
-
-function docKey(d: Target): string {
-  return d.meta.id ?? d.meta.name ?? d.meta.title;
-}
 
 interface Active {
   rule: CorrelationRule;
@@ -126,7 +122,7 @@ export class Correlator {
       for (const g of a.rule.groupBy) groupVals[g] = view.strings(fieldFor(g))?.[0] ?? null;
       const vf = a.rule.condition.field?.[0];
       const val = vf ? view.strings(fieldFor(vf))?.[0] ?? null : null;
-      const e: Entry = { t: ev.time, pos, groupKey: JSON.stringify(a.rule.groupBy.map((g) => groupVals[g])), groupVals, val, refs: [{ rule: docKey(rule), ref: ev.ref, time: ev.time }] };
+      const e: Entry = { t: ev.time, pos, groupKey: JSON.stringify(a.rule.groupBy.map((g) => groupVals[g])), groupVals, val, refs: [{ rule: ruleKey(rule.meta), ref: ev.ref, time: ev.time }] };
       if (ev.host) e.host = ev.host;
       a.entries.push(e);
     }

@@ -147,6 +147,12 @@ export function formatProblem(p: RuleProblem): string {
   return `${where}${p.rule_id ? ` [${p.rule_id}]` : ''}: ${p.message}`;
 }
 
-export function ruleKey(d: SigmaDocument): string {
-  return d.meta.id ?? d.meta.name ?? `${d.source.path}:${d.source.pos.line}`;
+/** How findings, reports and correlations name a rule: its id, else its name, else its title. */
+export function ruleKey(meta: RuleMeta): string {
+  return meta.id ?? meta.name ?? meta.title;
+}
+
+/** A rule without `level` counts as medium. */
+export function levelOf(meta: RuleMeta): Level {
+  return meta.level ?? 'medium';
 }

@@ -22,9 +22,12 @@ export interface RuleHit { rule: SigmaRule; event: Event; view: EventView }
 
 interface Bucket {
   always: CompiledRule[];
-  scans: { field: string; ac: AhoCorasick; owners: number[][] }[];
-  byIndex: CompiledRule[];
+  /** per field: an automaton of the literals, and what to do when literal `id` occurs */
+  scans: { field: string; ac: AhoCorasick; hit: (id: number) => void }[];
 }
+
+/** The rules whose literal occurred in the current event (indexes into RuleSet.rules), each once. */
+interface Candidates { seq: number; stamp: Int32Array; list: number[] }
 
 function logsourceKey(l: { product?: string | undefined; service?: string | undefined; category?: string | undefined }): string {
   return `${l.product ?? ''}|${l.service ?? ''}|${l.category ?? ''}`;
@@ -44,8 +47,7 @@ export class RuleSet {
   readonly problems: RuleProblem[] = [];
   private byLogsource = new Map<string, CompiledRule[]>();
   private buckets = new Map<string, Bucket>();
-  private stamp: Int32Array = new Int32Array(0);
-  private seq = 0;
+  private cand: Candidates = { seq: 0, stamp: new Int32Array(0), list: [] };
   private correlator: Correlator;
   readonly stats: RuleSetStats = { rules: 0, correlations: 0, filters: 0, evaluated: 0, events: 0 };
 
@@ -76,7 +78,7 @@ export class RuleSet {
       if (!list) this.byLogsource.set(k, (list = []));
       list.push(compiled);
     }
-    this.stamp = new Int32Array(this.rules.length);
+    this.cand.stamp = new Int32Array(this.rules.length);
     this.stats.rules = this.rules.length;
     this.stats.correlations = this.correlations.length;
     this.stats.filters = filters.length;
@@ -100,7 +102,7 @@ export class RuleSet {
       }
       chosen = [...seen].sort((a, b2) => a.index - b2.index);
     }
-    b = buildBucket(chosen);
+    b = buildBucket(chosen, this.cand);
     this.buckets.set(sig, b);
     return b;
   }
@@ -110,18 +112,17 @@ export class RuleSet {
     this.stats.events++;
     const b = this.bucketFor(ev);
     const view = new EventView(ev.fields, ev.raw);
-    const seq = ++this.seq;
-    const stamp = this.stamp;
-    const byIndex = b.byIndex;
+    const cand = this.cand;
+    cand.seq++;
+    cand.list.length = 0;
     for (const s of b.scans) {
       const strs = s.field === '*' ? view.allLower() : view.lower(s.field);
-      if (!strs) continue;
-      const owners = s.owners;
-      for (const str of strs) s.ac.scan(str, (id) => { for (const o of owners[id]!) stamp[byIndex[o]!.index] = seq; });
+      if (strs) for (const str of strs) s.ac.scan(str, s.hit);
     }
     const matched: CompiledRule[] = [];
     for (const r of b.always) { this.stats.evaluated++; if (r.match(view)) matched.push(r); }
-    for (const r of byIndex) if (stamp[r.index] === seq) { this.stats.evaluated++; if (r.match(view)) matched.push(r); }
+    if (cand.list.length > 1) cand.list.sort((x, y) => x - y);
+    for (const i of cand.list) { const r = this.rules[i]!; this.stats.evaluated++; if (r.match(view)) matched.push(r); }
     if (b.always.length && matched.length > 1) matched.sort((x, y) => x.index - y.index);
     const hits: RuleHit[] = [];
     for (const r of matched) {
@@ -136,22 +137,25 @@ export class RuleSet {
   }
 }
 
-function buildBucket(rules: CompiledRule[]): Bucket {
+function buildBucket(rules: CompiledRule[], cand: Candidates): Bucket {
   const always: CompiledRule[] = [];
-  const byIndex: CompiledRule[] = [];
-  const perField = new Map<string, Map<string, number[]>>(); // field -> literal -> positions in byIndex
+  const perField = new Map<string, Map<string, number[]>>(); // field -> literal -> rule indexes
   for (const r of rules) {
     if (r.req === null) { always.push(r); continue; }
-    const pos = byIndex.length;
-    byIndex.push(r);
     for (const { field, lit } of r.req) {
       let m = perField.get(field);
       if (!m) perField.set(field, (m = new Map()));
       const owners = m.get(lit);
-      if (owners) { if (owners.at(-1) !== pos) owners.push(pos); } else m.set(lit, [pos]);
+      if (owners) { if (owners.at(-1) !== r.index) owners.push(r.index); } else m.set(lit, [r.index]);
     }
   }
-  const scans = [...perField].map(([field, m]) => ({ field, ac: new AhoCorasick([...m.keys()]), owners: [...m.values()] }));
-  return { always, scans, byIndex };
+  const scans = [...perField].map(([field, m]) => {
+    const owners = [...m.values()];
+    // Built once per bucket, so the scan allocates nothing per event.
+    const hit = (id: number) => {
+      for (const i of owners[id]!) if (cand.stamp[i] !== cand.seq) { cand.stamp[i] = cand.seq; cand.list.push(i); }
+    };
+    return { field, ac: new AhoCorasick([...m.keys()]), hit };
+  });
+  return { always, scans };
 }
-

@@ -1,5 +1,6 @@
 // What kind of evidence a file holds, decided from its first bytes, never from its name.
 import { openSync, readSync, closeSync } from 'node:fs';
+import { isZip } from './zip/reader.js';
 
 export type DetectedKind = 'evtx' | 'zip' | 'json' | 'xml' | 'csv' | 'empty' | 'unknown';
 
@@ -8,7 +9,7 @@ const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
 export function detectKindOfBytes(head: Uint8Array): DetectedKind {
   if (head.length === 0) return 'empty';
   if (head.length >= 8 && Buffer.from(head.subarray(0, 8)).equals(EVTX_MAGIC)) return 'evtx';
-  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && (head[2] === 0x03 || head[2] === 0x05) && (head[3] === 0x04 || head[3] === 0x06)) return 'zip';
+  if (isZip(head)) return 'zip';
   let i = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) i = 3; // UTF-8 BOM
   else if ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)) {

@@ -1,5 +1,6 @@
 // `tracehound hunt` end to end: output records in every format, hostile evidence, exit codes, time window, --out.
 import { test } from 'node:test';
+import { processCreationRule } from '../support/sigma.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -205,20 +206,7 @@ fs.writeFileSync(hostileFile, [
   sysmon1('2025-03-01T11:00:00Z', 'mx-plain', 'cmd /c nothing to see', 3),
 ].join('\n') + '\n');
 
-fs.writeFileSync(join(rulesHigh, 'marker.yml'), [
-  'title: "Marker command line \\u202e (test rule)"',
-  'id: 5d0c9a1e-77aa-4f0b-9d6e-2a4b8c1e3f70',
-  'status: test',
-  'logsource:',
-  '  product: windows',
-  '  category: process_creation',
-  'detection:',
-  '  selection:',
-  '    CommandLine|contains: th-marker',
-  '  condition: selection',
-  'level: high',
-  '',
-].join('\n'));
+fs.writeFileSync(join(rulesHigh, 'marker.yml'), processCreationRule('"Marker command line \\u202e (test rule)"', '5d0c9a1e-77aa-4f0b-9d6e-2a4b8c1e3f70', 'CommandLine|contains: th-marker'));
 
 fs.writeFileSync(join(rulesBad, 'broken.yml'), 'title: Broken\nid: 5d0c9a1e-77aa-4f0b-9d6e-2a4b8c1e3f71\ndetection:\n  selection:\n    CommandLine|nosuchmodifier: x\n  condition: selection\n');
 

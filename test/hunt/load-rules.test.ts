@@ -1,5 +1,6 @@
 // Loading rule folders with broken rules next to good ones, through the library and `rules check`.
 import { test } from 'node:test';
+import { processCreationRule } from '../support/sigma.js';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,22 +29,7 @@ const ID = {
   manyErrors: '0b7d1c52-3f44-4e1a-9a51-6a0c2d9e1f0c',
 };
 
-function rule(title: string, id: string, selection: string, condition = 'selection'): string {
-  return [
-    `title: ${title}`,
-    `id: ${id}`,
-    'status: test',
-    'logsource:',
-    '  product: windows',
-    '  category: process_creation',
-    'detection:',
-    '  selection:',
-    ...selection.split('\n').map((l) => `    ${l}`),
-    `  condition: ${condition}`,
-    'level: high',
-    '',
-  ].join('\n');
-}
+const rule = processCreationRule;
 
 /** Expected position of each bad file's error: [line, col | undefined]. */
 const WHERE: Record<string, { line?: number; col?: number; id: string; message: RegExp }> = {};

@@ -111,6 +111,8 @@ const cases: Case[] = [
   { name: 'cidr v4: inside /8', rule: sel('DestinationIp|cidr: 10.0.0.0/8'), event: { DestinationIp: '10.1.2.3' }, expected: true },
   { name: 'cidr v4: outside /8', rule: sel('DestinationIp|cidr: 10.0.0.0/8'), event: { DestinationIp: '11.0.0.1' }, expected: false },
   { name: 'cidr v4: not an IP address', rule: sel('DestinationIp|cidr: 10.0.0.0/8'), event: { DestinationIp: 'not-an-ip' }, expected: false },
+  { name: 'cidr v4: an IPv4-mapped IPv6 address inside', rule: sel('DestinationIp|cidr: 10.0.0.0/8'), event: { DestinationIp: '::ffff:10.1.2.3' }, expected: true },
+  { name: 'cidr v4: an IPv4-mapped IPv6 address outside', rule: sel('DestinationIp|cidr: 10.0.0.0/8'), event: { DestinationIp: '::ffff:11.1.2.3' }, expected: false },
   { name: 'cidr v4: incomplete address', rule: sel('DestinationIp|cidr: 10.0.0.0/8'), event: { DestinationIp: '10.0.0' }, expected: false },
   { name: 'cidr v4: last address of /16', rule: sel('DestinationIp|cidr: 192.168.0.0/16'), event: { DestinationIp: '192.168.255.255' }, expected: true },
   { name: 'cidr v4: first address after /16', rule: sel('DestinationIp|cidr: 192.168.0.0/16'), event: { DestinationIp: '192.169.0.0' }, expected: false },

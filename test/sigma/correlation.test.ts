@@ -108,9 +108,10 @@ test('event_count: a long burst gives one hit per maximal window, not one per ev
 });
 
 test('event_count: range condition (gt with lte) as the specification allows', () => {
-  const rs = ruleset(count(0, '10s').replace('{ gte: 0 }', '{ gt: 1, lte: 2 }'));
+  const range = count(0, '10s').replace('{ gte: 0 }', '{ gt: 1, lte: 2 }');
+  const rs = ruleset(range);
   assert.equal(run(rs, [ev(0, { action: 'failed', user: 'a' }), ev(1, { action: 'failed', user: 'a' })]).corr.length, 1);
-  const rs2 = ruleset(count(0, '10s').replace('{ gte: 0 }', '{ gt: 1, lte: 2 }'));
+  const rs2 = ruleset(range);
   assert.equal(run(rs2, [ev(0, { action: 'failed', user: 'a' }), ev(1, { action: 'failed', user: 'a' }), ev(2, { action: 'failed', user: 'a' })]).corr.length, 0);
 });
 
@@ -121,8 +122,7 @@ test('generate: false (default) hides the referenced rule\'s own matches; true k
   assert.equal(run(shown, [ev(0, { action: 'failed', user: 'a' })]).hits, 1);
 });
 
-test('value_count: distinct values per group', () => {
-  const rs = ruleset(`
+const SPRAY = `
 title: spray
 correlation:
   type: value_count
@@ -130,18 +130,13 @@ correlation:
   group-by: [src]
   timespan: 1m
   condition: { field: user, gte: 3 }
-`);
+`;
+
+test('value_count: distinct values per group', () => {
+  const rs = ruleset(SPRAY);
   const mk = (s: number, user: string) => ev(s, { action: 'failed', user, src: '10.0.0.1' });
   assert.equal(run(rs, [mk(0, 'a'), mk(1, 'a'), mk(2, 'b'), mk(3, 'b')]).corr.length, 0);
-  const rs2 = ruleset(`
-title: spray
-correlation:
-  type: value_count
-  rules: [failed]
-  group-by: [src]
-  timespan: 1m
-  condition: { field: user, gte: 3 }
-`);
+  const rs2 = ruleset(SPRAY);
   const { corr } = run(rs2, [mk(0, 'a'), mk(1, 'b'), mk(60, 'c')]);
   assert.equal(corr.length, 1);
   assert.equal(corr[0]!.value, 3);
@@ -170,32 +165,23 @@ test('temporal_ordered: only in the listed order', () => {
   assert.deepEqual(corr[0]!.rules.sort(), ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222']);
 });
 
+const SAME_ACCOUNT = `
+title: same account
+correlation:
+  type: temporal
+  rules: [failed, proc]
+  group-by: [account]
+  timespan: 1m
+  aliases:
+    account:
+      failed: user
+      proc: owner
+`;
+
 test('aliases: group across differently named fields', () => {
-  const rs = ruleset(`
-title: same account
-correlation:
-  type: temporal
-  rules: [failed, proc]
-  group-by: [account]
-  timespan: 1m
-  aliases:
-    account:
-      failed: user
-      proc: owner
-`);
+  const rs = ruleset(SAME_ACCOUNT);
   assert.equal(run(rs, [ev(0, { action: 'failed', user: 'bob' }), ev(10, { action: 'proc', owner: 'bob' })]).corr.length, 1);
-  const rs2 = ruleset(`
-title: same account
-correlation:
-  type: temporal
-  rules: [failed, proc]
-  group-by: [account]
-  timespan: 1m
-  aliases:
-    account:
-      failed: user
-      proc: owner
-`);
+  const rs2 = ruleset(SAME_ACCOUNT);
   assert.equal(run(rs2, [ev(0, { action: 'failed', user: 'bob' }), ev(10, { action: 'proc', owner: 'eve' })]).corr.length, 0);
 });
 

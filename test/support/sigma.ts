@@ -28,3 +28,21 @@ export function rule(detection: string): string {
 export function loadErrors(yaml: string, path = 'bad.yml'): { line?: number; col?: number; message: string; rule_id?: string }[] {
   return parseSigmaText(yaml, path).errors;
 }
+
+/** A process_creation rule file (level high) with the given selection lines (indented for you). */
+export function processCreationRule(title: string, id: string, selection: string, condition = 'selection'): string {
+  return [
+    `title: ${title}`,
+    `id: ${id}`,
+    'status: test',
+    'logsource:',
+    '  product: windows',
+    '  category: process_creation',
+    'detection:',
+    '  selection:',
+    ...selection.split('\n').map((l) => `    ${l}`),
+    `  condition: ${condition}`,
+    'level: high',
+    '',
+  ].join('\n');
+}

@@ -35,4 +35,3 @@ export function crc32(buf: Uint8Array, start = 0, end = buf.length, seed = 0): n
   return crc32Table(buf, start, end, seed);
 }
 
-export const HAVE_NATIVE_CRC32 = native !== undefined;

@@ -39,21 +39,9 @@ export const VT_ARRAY = 0x80;
 
 export type JsonScalar = string | number | boolean | null;
 
-/** Is `t` a value type this decoder knows (scalar or array)? */
-export function isKnownType(t: number): boolean {
-  const base = t & 0x7f;
-  if ((t & VT_ARRAY) !== 0) return base >= 0x01 && base <= 0x15;
-  return (base >= 0x00 && base <= 0x15) || base === VT_EVTHANDLE || base === VT_BINXML || base === VT_EVTXML;
-}
-
 /** Types that render as JSON numbers/booleans when they are an element's or attribute's only content. */
 export function isNumericType(t: number): boolean {
   return (t >= VT_INT8 && t <= VT_UINT64) || t === VT_BOOL;
-}
-
-/** String-like types become text nodes (never numbers). */
-export function isStringType(t: number): boolean {
-  return t === VT_STRING || t === VT_ANSI;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,11 +190,6 @@ export function filetimeIso(lo: number, hi: number, digits = 6): string {
   const mi = Math.floor((sod % 3600) / 60);
   const s = sod % 60;
   return datePrefix(days) + TWO[h]! + ':' + TWO[mi]! + ':' + TWO[s]! + '.' + fracDigits(frac, digits) + 'Z';
-}
-
-/** Epoch milliseconds of a FILETIME (for callers that want a number). */
-export function filetimeMs(lo: number, hi: number): number {
-  return (hi * TWO32 + lo) / 10000 - EPOCH_DIFF_S * 1000;
 }
 
 /** SYSTEMTIME (8 u16: year, month, weekday, day, hour, minute, second, milliseconds). */

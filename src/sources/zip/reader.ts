@@ -30,8 +30,9 @@ export type ZipDirectory = { members: ZipMember[]; problems: { offset: number; m
 
 const EOCD = 0x06054b50, CEN = 0x02014b50, LOC = 0x04034b50, EOCD64_LOC = 0x07064b50, EOCD64 = 0x06064b50;
 
+/** `PK\3\4` (a first member) or `PK\5\6` (an empty archive). */
 export function isZip(head: Uint8Array): boolean {
-  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && ((head[2] === 0x03 && head[3] === 0x04) || (head[2] === 0x05 && head[3] === 0x06));
 }
 
 function unsafe(name: string): string | undefined {
