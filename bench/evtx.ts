@@ -90,11 +90,14 @@ export async function evtxBench(corpora: string, cli: string): Promise<void> {
     }
     const big1 = ours(2, links);
     console.log(`large input: ${links.length} files, ${(total / 1e9).toFixed(2)} GB: ${big1.records.toLocaleString('en')} records in ${big1.wall.toFixed(1)} s (${Math.round(big1.records / big1.wall).toLocaleString('en')} records/s, 2 threads), peak RSS ${(big1.rssKiB / 1024).toFixed(0)} MiB`);
-    // The whole hunt on the same input: decode, normalise, match every SigmaHQ Windows rule.
-    const h = timed(process.execPath, [cli, 'hunt', dir, '--rules', join(corpora, 'sigma-rules', 'windows'), '--per-event', '--format', 'jsonl', '--out', '/dev/null']);
-    const hm = /; (\d+) events/.exec(h.stderr);
-    const ev = hm ? Number(hm[1]) : 0;
-    console.log(`hunt, all SigmaHQ Windows rules, same ${(total / 1e9).toFixed(2)} GB: ${ev.toLocaleString('en')} events in ${h.wall.toFixed(1)} s (${Math.round(ev / h.wall).toLocaleString('en')} events/s), peak RSS ${(h.rssKiB / 1024).toFixed(0)} MiB${h.status === 0 ? '' : ' (exit status not 0)'}`);
+    // The whole hunt on the same input: decode, normalise, match every SigmaHQ Windows rule; with
+    // the default decoding workers and with none (matching always runs in the main thread).
+    for (const threads of [undefined, '0']) {
+      const h = timed(process.execPath, [cli, 'hunt', dir, '--rules', join(corpora, 'sigma-rules', 'windows'), '--per-event', '--format', 'jsonl', '--out', '/dev/null', ...(threads ? ['--threads', threads] : [])]);
+      const hm = /; (\d+) events/.exec(h.stderr);
+      const ev = hm ? Number(hm[1]) : 0;
+      console.log(`hunt, all SigmaHQ Windows rules, same ${(total / 1e9).toFixed(2)} GB, ${threads ? '--threads 0' : 'default threads'}: ${ev.toLocaleString('en')} events in ${h.wall.toFixed(1)} s (${Math.round(ev / h.wall).toLocaleString('en')} events/s), peak RSS ${(h.rssKiB / 1024).toFixed(0)} MiB${h.status === 0 ? '' : ' (exit status not 0)'}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

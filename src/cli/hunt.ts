@@ -25,7 +25,7 @@ print findings.
   --fail-on LEVEL    exit 1 when a finding at or above LEVEL exists
   --format F         table (default on a terminal), json, jsonl (default otherwise), csv
   --placeholders F   values for %placeholders% used under |expand (YAML map name -> list)
-  --threads N        EVTX decoding threads (0: none; default: the cores, at most 4)
+  --threads N        EVTX decoding threads (0: none; default: the cores less one, at most 3)
   -o, --out FILE     write records to FILE
   -q, --quiet        no progress or summary on standard error
 

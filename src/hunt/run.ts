@@ -1,4 +1,5 @@
 // The hunt pipeline: evidence files -> records -> events -> rule set -> hits, with a run summary.
+import { availableParallelism } from 'node:os';
 import { detectKind, type DetectedKind } from '../sources/detect.js';
 import { readZipDirectory, withMember, ZIP_LIMITS } from '../sources/zip/reader.js';
 import { readJsonRecords } from '../sources/json/reader.js';
@@ -38,11 +39,13 @@ export interface HuntOptions {
   to?: number;
   onHit: (hit: RuleHit) => void;
   onProgress?: (p: Progress) => void;
-  /** EVTX decoding threads (0: none; default: the cores, at most 4) */
+  /** EVTX decoding threads (0: none; default: one less than the cores, at most 3, as this thread matches) */
   threads?: number;
 }
 
 export const MAX_PROBLEM_SAMPLES = 200;
+/** Matching runs in this thread, so decoding workers get the other cores. */
+const HUNT_THREADS = Math.max(0, Math.min(availableParallelism() - 1, 3));
 /** Archives inside archives are read this deep. */
 export const MAX_ZIP_DEPTH = 2;
 
@@ -76,7 +79,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   const show = (path: string) => names.get(path) ?? path;
   const huntEvtx = async (batch: string[]) => {
     let n = 0;
-    for await (const ev of decodeFiles(batch, { mode: 'records', ...(opts.threads !== undefined ? { threads: opts.threads } : {}) })) {
+    for await (const ev of decodeFiles(batch, { mode: 'records', defaultThreads: HUNT_THREADS, ...(opts.threads !== undefined ? { threads: opts.threads } : {}) })) {
       if (ev.kind === 'unreadable') { s.unreadable.push({ path: show(ev.path), reason: `cannot read: ${ev.message}` }); continue; }
       // A file that is not EVTX is reported once, as skipped; unused (all-zero) chunks are facts, not problems.
       const problems = ev.kind === 'file' ? (ev.header ? ev.problems : []) : ev.output.problems;

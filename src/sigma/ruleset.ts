@@ -47,6 +47,7 @@ export class RuleSet {
   readonly problems: RuleProblem[] = [];
   private byLogsource = new Map<string, CompiledRule[]>();
   private buckets = new Map<string, Bucket>();
+  private automata: AutomatonCache = new Map();
   private cand: Candidates = { seq: 0, stamp: new Int32Array(0), list: [] };
   private correlator: Correlator;
   readonly stats: RuleSetStats = { rules: 0, correlations: 0, filters: 0, evaluated: 0, events: 0 };
@@ -102,7 +103,7 @@ export class RuleSet {
       }
       chosen = [...seen].sort((a, b2) => a.index - b2.index);
     }
-    b = buildBucket(chosen, this.cand);
+    b = buildBucket(chosen, this.cand, this.automata);
     this.buckets.set(sig, b);
     return b;
   }
@@ -137,7 +138,10 @@ export class RuleSet {
   }
 }
 
-function buildBucket(rules: CompiledRule[], cand: Candidates): Bucket {
+/** Buckets with the same literals for a field (e.g. Sysmon and Security process creation) share one automaton. */
+type AutomatonCache = Map<string, AhoCorasick>;
+
+function buildBucket(rules: CompiledRule[], cand: Candidates, automata: AutomatonCache): Bucket {
   const always: CompiledRule[] = [];
   const perField = new Map<string, Map<string, number[]>>(); // field -> literal -> rule indexes
   for (const r of rules) {
@@ -155,7 +159,11 @@ function buildBucket(rules: CompiledRule[], cand: Candidates): Bucket {
     const hit = (id: number) => {
       for (const i of owners[id]!) if (cand.stamp[i] !== cand.seq) { cand.stamp[i] = cand.seq; cand.list.push(i); }
     };
-    return { field, ac: new AhoCorasick([...m.keys()]), hit };
+    const lits = [...m.keys()];
+    const key = field + '\u0000' + lits.join('\u0000');
+    let ac = automata.get(key);
+    if (!ac) automata.set(key, (ac = new AhoCorasick(lits)));
+    return { field, ac, hit };
   });
   return { always, scans };
 }

@@ -16,6 +16,8 @@ export interface DecodeFilesOptions {
   mode: ChunkJobMode;
   /** worker threads; 0 decodes in this thread; default: the cores, at most 4 */
   threads?: number;
+  /** threads when `threads` is not given and the input is large enough (default: the cores, at most 4) */
+  defaultThreads?: number;
   /** add the file name to JSON lines */
   nameFiles?: boolean;
 }
@@ -66,7 +68,7 @@ function totalChunks(paths: string[]): number {
 }
 
 export async function* decodeFiles(paths: string[], opts: DecodeFilesOptions): AsyncGenerator<FileEvent> {
-  let threads = opts.threads ?? Math.min(availableParallelism(), 4);
+  let threads = opts.threads ?? opts.defaultThreads ?? Math.min(availableParallelism(), 4);
   if (opts.threads === undefined && totalChunks(paths) < MIN_CHUNKS_FOR_WORKERS) threads = 0;
   if (threads <= 0) {
     for (const it of plan(paths, opts, false)) {
