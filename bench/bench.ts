@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadRules } from '../src/hunt/load-rules.js';
-import { listInputs } from '../src/hunt/inputs.js';
+import { listInputs } from '../src/sources/inputs.js';
 import { hunt } from '../src/hunt/run.js';
 import { RuleSet } from '../src/sigma/ruleset.js';
 import { compileDetection } from '../src/sigma/compile.js';

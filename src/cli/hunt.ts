@@ -11,12 +11,16 @@ import { Sink } from '../report/sink.js';
 import { correlationRecord, findingWriter, matchRecord, matchWriter } from '../report/records.js';
 import { visible } from '../report/text.js';
 import { packageRoot } from '../util/package-root.js';
+import { CollectionBuilder } from '../audit/collection.js';
+import { auditCollection } from '../audit/run.js';
+import { microsoftRoots } from '../sources/pe/authenticode.js';
 
 export const HUNT_HELP = `usage: tracehound hunt PATH... [options]
 
-Read every evidence file under PATH (kind detected from content: EVTX, JSON, JSON lines,
-concatenated JSON documents in the EVTX-to-JSON shape or flat objects), run the Sigma rules and
-print findings.
+Read every evidence file under PATH (kind detected from content: EVTX, event XML, JSON, JSON
+lines, CSV including Defender exports, zip archives), run the Sigma rules and print findings.
+Exchange configuration, cmdlet exports, manifests and agent DLLs found among the evidence are
+audited as 'tracehound audit' does, and the audit's findings are printed with the others.
 
   --rules DIR|FILE   rules to run (repeatable; replaces the bundled rules)
   --per-event        print one record per (rule, event) instead of findings
@@ -91,8 +95,9 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const findings = new FindingBuilder((k) => metaByKey.get(k));
   let worst = -1;
   const bar = progressBar(!quiet && !!process.stderr.isTTY);
+  const collection = new CollectionBuilder(microsoftRoots());
   const summary = await hunt({
-    paths: positionals, ruleset, ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
+    paths: positionals, ruleset, claim: (path, name) => collection.add(path, name), ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
     onHit: (h) => {
       worst = Math.max(worst, SEVERITY_RANK[levelOf(h.rule.meta)]);
       if (perEvent) perEvent.write(matchRecord(h));
@@ -106,12 +111,16 @@ export async function huntCommand(argv: string[]): Promise<number> {
     if (perEvent) perEvent.write(correlationRecord(c));
     else findings.addCorrelation(c);
   }
+  const audit = summary.claimed ? auditCollection(collection.collection) : null;
   if (perEvent) perEvent.end();
   else {
     const w = findingWriter(format, sink, colour);
+    for (const f of audit?.findings ?? []) { worst = Math.max(worst, SEVERITY_RANK[f.severity]); w.write(f); }
     for (const f of findings.findings()) w.write(f);
     w.end();
   }
+  for (const p of collection.collection.problems) say(quiet, `tracehound: ${visible(p.file)}${p.line ? `:${p.line}` : ''}: ${visible(p.message)}`);
+  if (audit) say(quiet, `tracehound: audit of ${summary.claimed} Exchange configuration, export and DLL files: ${audit.findings.length} findings${perEvent ? ' (not printed with --per-event; run tracehound audit)' : ''}`);
 
   for (const u of summary.unreadable) process.stderr.write(`tracehound: ${visible(u.path)}: ${u.reason}\n`);
   const byReason = new Map<string, string[]>();

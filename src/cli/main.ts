@@ -11,6 +11,7 @@ usage: tracehound <command> [options]
 
 commands:
   hunt PATH...            run Sigma rules over evidence files and print findings
+  audit PATH...           audit the transport agents of a collected Exchange server
   rules check PATH...     validate Sigma rules
   evtx dump|info FILE...  decode EVTX files to JSON lines or XML; header, chunks and problems
   fields                  how Windows channels and event ids map to Sigma logsources and fields
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       // Commands are loaded on use, so a command does not pay for the others' modules at start-up.
       case 'hunt': return await (await import('./hunt.js')).huntCommand(rest);
+      case 'audit': return await (await import('./audit.js')).auditCommand(rest);
       case 'rules': return await (await import('./rules.js')).rulesCommand(rest);
       case 'evtx': return await (await import('./evtx.js')).evtxCommand(rest);
       case 'fields': return await (await import('./fields.js')).fieldsCommand(rest);
@@ -34,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'help': case '--help': case '-h': case undefined:
-        process.stdout.write((rest[0] === 'hunt' ? (await import('./hunt.js')).HUNT_HELP : HELP) + '\n');
+        process.stdout.write((rest[0] === 'hunt' ? (await import('./hunt.js')).HUNT_HELP : rest[0] === 'audit' ? (await import('./audit.js')).AUDIT_HELP : HELP) + '\n');
         return cmd === undefined ? EXIT.usage : EXIT.ok;
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'tracehound help'.`);

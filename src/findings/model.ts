@@ -7,7 +7,10 @@ export type Confidence = 'low' | 'medium' | 'high';
 
 export const SEVERITY_RANK: Record<Severity, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
-export interface EvidenceRef { file: string; kind: SourceKind; record?: number; line?: number; offset?: number }
+/** Kinds of the files the transport agent audit reads. */
+export type AuditFileKind = 'agents-config' | 'cmdlet-export' | 'pe' | 'manifest' | 'server-info';
+
+export interface EvidenceRef { file: string; kind: SourceKind | AuditFileKind; record?: number; line?: number; offset?: number }
 
 export interface Finding {
   id: string;
@@ -22,7 +25,9 @@ export interface Finding {
   evidence: EvidenceRef[];
   /** Values of the fields the rule tests, from the first matching event. */
   fields: Record<string, FieldValue>;
-  rule_id: string;
+  /** the Sigma rule (id or title) for rule findings, null for audit findings */
+  rule_id: string | null;
+  /** the audit check for audit findings */
   check?: string;
   description?: string;
   falsepositives: string[];

@@ -8,7 +8,7 @@ import { toEvent } from '../events/normalize.js';
 import type { Event, SourceKind } from '../events/model.js';
 import type { RuleHit, RuleSet } from '../sigma/ruleset.js';
 import type { CorrelationHit } from '../sigma/correlate.js';
-import { listInputs } from './inputs.js';
+import { listInputs } from '../sources/inputs.js';
 import { readCsvRecords } from '../sources/csv/reader.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from '../events/defender.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
@@ -28,6 +28,8 @@ export interface HuntSummary {
   problems: Problem[];
   hits: number;
   correlationHits: CorrelationHit[];
+  /** files taken by `claim` */
+  claimed: number;
 }
 
 export interface Progress { filesDone: number; filesTotal: number; events: number; file?: string }
@@ -39,6 +41,11 @@ export interface HuntOptions {
   to?: number;
   onHit: (hit: RuleHit) => void;
   onProgress?: (p: Progress) => void;
+  /**
+   * Offered every non-EVTX file before it is read as events; true when it took the file (the
+   * transport agent audit takes configurations, cmdlet exports, manifests and DLLs).
+   */
+  claim?: (path: string, name: string) => Promise<boolean>;
   /** EVTX decoding threads (0: none; default: one less than the cores, at most 3, as this thread matches) */
   threads?: number;
 }
@@ -53,7 +60,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   const inputs = listInputs(opts.paths);
   const s: HuntSummary = {
     files: { total: inputs.files.length, read: 0 }, skipped: [], unreadable: inputs.unreadable,
-    events: 0, eventsByKind: {}, outsideWindow: 0, recordProblems: 0, problems: [], hits: 0, correlationHits: [],
+    events: 0, eventsByKind: {}, outsideWindow: 0, recordProblems: 0, problems: [], hits: 0, correlationHits: [], claimed: 0,
   };
   const problem = (p: Problem) => {
     s.recordProblems++;
@@ -109,6 +116,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   };
   const huntOne = async (path: string, name: string, kind: DetectedKind, depth: number): Promise<void> => {
     if (kind === 'evtx') { names.set(path, name); await huntEvtx([path]); names.delete(path); return; }
+    if (kind !== 'zip' && kind !== 'empty' && opts.claim && await opts.claim(path, name)) { s.files.read++; s.claimed++; return; }
     if (kind === 'json') await huntLines(name, jsonEvents(path, name));
     else if (kind === 'xml') await huntLines(name, xmlEvents(path, name));
     else if (kind === 'csv') await huntLines(name, csvEvents(path, name));

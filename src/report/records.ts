@@ -105,7 +105,7 @@ export function findingWriter(format: Format, sink: Sink, colour: boolean): Reco
   return recordWriter<Finding>(format, sink, [
     ['id', (f) => f.id], ['title', (f) => f.title], ['severity', (f) => f.severity], ['confidence', (f) => f.confidence],
     ['techniques', (f) => f.techniques.join(' ')], ['host', (f) => f.host], ['first_seen', (f) => f.first_seen], ['last_seen', (f) => f.last_seen],
-    ['count', (f) => f.count], ['rule_id', (f) => f.rule_id], ['evidence', (f) => f.evidence.map(where).join(' ')], ['fields', (f) => f.fields],
+    ['count', (f) => f.count], ['rule_id', (f) => f.rule_id], ['check', (f) => f.check], ['evidence', (f) => f.evidence.map(where).join(' ')], ['fields', (f) => f.fields],
   ], {
     columns: [
       { title: 'SEVERITY', width: 9, get: (f) => f.severity },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { toEvent } from '../../src/events/normalize.js';
 import { readJsonRecords } from '../../src/sources/json/reader.js';
-import { listInputs } from '../../src/hunt/inputs.js';
+import { listInputs } from '../../src/sources/inputs.js';
 import { loadRules } from '../../src/hunt/load-rules.js';
 import { RuleSet } from '../../src/sigma/ruleset.js';
 import type { FieldValue } from '../../src/events/model.js';

@@ -9,7 +9,7 @@ import { EventView } from '../../src/sigma/event-view.js';
 import type { SigmaRule } from '../../src/sigma/model.js';
 import type { Event, FieldValue } from '../../src/events/model.js';
 import { loadRules } from '../../src/hunt/load-rules.js';
-import { listInputs } from '../../src/hunt/inputs.js';
+import { listInputs } from '../../src/sources/inputs.js';
 import { readJsonRecords } from '../../src/sources/json/reader.js';
 import { toEvent } from '../../src/events/normalize.js';
 import { referenceLogsource } from '../support/reference.js';

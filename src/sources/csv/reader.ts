@@ -76,11 +76,10 @@ export class CsvSplitter {
   }
 }
 
-/** Records of a CSV file with a header row; rows with the wrong number of cells are reported. */
-export async function* readCsvRecords(path: string): AsyncGenerator<CsvItem> {
-  const sp = new CsvSplitter();
+/** Turns the rows of a splitter into header, record and error items (rows with the wrong number of cells are reported). */
+function recordsOf(sp: CsvSplitter) {
   let columns: string[] | null = null;
-  const drain = function* (): Generator<CsvItem> {
+  return function* drain(): Generator<CsvItem> {
     const { rows, errors } = sp.take();
     for (const e of errors) yield { kind: 'error', ...e };
     for (const r of rows) {
@@ -98,12 +97,27 @@ export async function* readCsvRecords(path: string): AsyncGenerator<CsvItem> {
       yield { kind: 'record', value, line: r.line };
     }
   };
+}
+
+/** Records of a CSV file with a header row. */
+export async function* readCsvRecords(path: string): AsyncGenerator<CsvItem> {
+  const sp = new CsvSplitter();
+  const drain = recordsOf(sp);
   for await (const piece of utf8Text(path)) {
     if ('text' in piece) { sp.push(piece.text); yield* drain(); continue; }
     yield* drain();
     yield { kind: 'error', line: sp.lineAtEnd, message: invalidMessage(piece.invalid) };
     if (!piece.invalid.atEnd) return;
   }
+  sp.end();
+  yield* drain();
+}
+
+/** The same items for CSV text already in memory. */
+export function* csvRecordsOfText(text: string): Generator<CsvItem> {
+  const sp = new CsvSplitter();
+  const drain = recordsOf(sp);
+  sp.push(text);
   sp.end();
   yield* drain();
 }
