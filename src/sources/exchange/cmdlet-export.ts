@@ -168,17 +168,26 @@ const JSON_ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b
 class JsonReader {
   private pos = 0;
   private line = 1;
-  private scanned = 0;
+  /** position of the first newline not yet counted */
+  private nextNl: number;
+  /** position of the next backslash at or after the last string position searched */
+  private nextBs = -1;
   private values = 0;
   /** lines of the items of top-level arrays */
   readonly itemLines = new WeakMap<Val[], number[]>();
 
-  constructor(private readonly s: string, private readonly file: string) {}
+  constructor(private readonly s: string, private readonly file: string) {
+    const nl = s.indexOf('\n');
+    this.nextNl = nl < 0 ? Infinity : nl;
+  }
 
+  /** The line of position `p`; positions only move forward. */
   private lineAt(p: number): number {
-    let nl = this.s.indexOf('\n', this.scanned);
-    while (nl >= 0 && nl < p) { this.line++; nl = this.s.indexOf('\n', nl + 1); }
-    this.scanned = Math.max(this.scanned, p);
+    while (this.nextNl < p) {
+      this.line++;
+      const nl = this.s.indexOf('\n', this.nextNl + 1);
+      this.nextNl = nl < 0 ? Infinity : nl;
+    }
     return this.line;
   }
 
@@ -277,9 +286,10 @@ class JsonReader {
     let out = '';
     for (;;) {
       let q = s.indexOf('"', this.pos);
-      const b = s.indexOf('\\', this.pos);
       if (q < 0) this.fail('string not closed', start);
-      if (b >= 0 && b < q) q = b;
+      // cached: searching for a backslash that never comes would rescan the rest of the text per string
+      if (this.nextBs < this.pos) { const b = s.indexOf('\\', this.pos); this.nextBs = b < 0 ? Infinity : b; }
+      if (this.nextBs < q) q = this.nextBs;
       const seg = s.slice(this.pos, q);
       const ctl = /[\x00-\x1f]/.exec(seg);
       if (ctl) this.fail('control character inside a string', this.pos + ctl.index);

@@ -4,6 +4,7 @@
 // entity can be declared and nothing is ever expanded or fetched. Comments and PIs are dropped from
 // the tree; adjacent text and CDATA are merged into one string child. Namespace prefixes stay part of
 // the names (`xsi:type`), `xmlns` declarations are ordinary attributes.
+import { firstInvalidUtf8 } from '../../util/utf8.js';
 
 export const MAX_XML_CHARS = 16 * 1024 * 1024;
 export const MAX_XML_DEPTH = 64;
@@ -296,9 +297,16 @@ export function decodeText(bytes: Uint8Array): string {
   if (b0 === 0xef && b1 === 0xbb && bytes[2] === 0xbf) return new TextDecoder('utf-8').decode(bytes.subarray(3));
   if (bytes.length >= 4 && b0 !== 0 && b1 === 0 && bytes[2] !== 0 && bytes[3] === 0) return new TextDecoder('utf-16le').decode(bytes);
   if (bytes.length >= 4 && b0 === 0 && b1 !== 0 && bytes[2] === 0 && bytes[3] !== 0) return new TextDecoder('utf-16be').decode(bytes);
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return new TextDecoder('windows-1252').decode(bytes);
-  }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad < 0 || cutAtEnd(bytes, bad)) return new TextDecoder('utf-8').decode(bytes);
+  return new TextDecoder('windows-1252').decode(bytes);
+}
+
+/** A multi-byte character cut off by the end of the bytes (a file's first few KB read for sniffing). */
+function cutAtEnd(b: Uint8Array, at: number): boolean {
+  const lead = b[at]!;
+  const need = lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : 0;
+  if (need === 0 || at + need < b.length) return false;
+  for (let i = at + 1; i < b.length; i++) if ((b[i]! & 0xc0) !== 0x80) return false;
+  return true;
 }

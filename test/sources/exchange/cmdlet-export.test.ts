@@ -417,6 +417,36 @@ test('JSON variants: a single object, AssemblyPath and Identity as objects, Name
   assert.match(noPath.message, /AssemblyPath of agent "A" is an object without PathName or Path/);
 });
 
+test('CLIXML variants: one <Obj> holding a list, Select-Object output (properties only in <MS>), _xHHHH_ escapes, an Identity object with a Name', () => {
+  const text = `<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">
+  <Obj RefId="0">
+    <TN RefId="0"><T>System.Object[]</T><T>System.Array</T><T>System.Object</T></TN>
+    <LST>
+      <Obj RefId="1">
+        <TN RefId="1"><T>Selected.Deserialized.Microsoft.Exchange.Data.Directory.SystemConfiguration.TransportAgent</T><T>System.Management.Automation.PSCustomObject</T><T>System.Object</T></TN>
+        <MS>
+          <S N="Identity">Exchange DkimSigner</S>
+          <B N="Enabled">false</B>
+          <I32 N="Priority">7</I32>
+          <S N="Escalation_x0020_Team">Mail_x005F_x0020_Ops_x000A_</S>
+        </MS>
+      </Obj>
+      <Obj RefId="2">
+        <TNRef RefId="1" />
+        <MS>
+          <Obj N="Identity" RefId="3"><TN RefId="2"><T>Deserialized.Some.ObjectId</T></TN><Props><S N="Name">Malware Agent</S></Props></Obj>
+          <B N="Enabled">true</B>
+          <I32 N="Priority">2</I32>
+        </MS>
+      </Obj>
+    </LST>
+  </Obj>
+</Objs>`;
+  const r = parseTransportAgentExport(text, 'selected.xml');
+  assert.deepEqual(r.agents.map((a) => [a.name, a.enabled, a.priority, a.ref.line]), [['Malware Agent', true, 2, 14], ['Exchange DkimSigner', false, 7, 5]]);
+  assert.deepEqual(r.agents[1]!.extra, { 'Escalation Team': 'Mail_x0020_Ops\n' });
+});
+
 test('agents are sorted by priority; host from PSComputerName; service from the argument, a TransportService property or the file name', () => {
   const csv = '"Identity","Enabled","Priority","PSComputerName"\n"Late","True","9","EX01"\n"Early","False","1","EX01"\n"Other","True","5","EX02"\n';
   const r = parseTransportAgentExport(csv, 'Get-TransportAgent_Edge.csv');

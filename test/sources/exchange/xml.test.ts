@@ -127,4 +127,7 @@ test('decodeText: UTF-8 with and without BOM, UTF-16LE/BE with BOM, BOM-less UTF
   // Windows-1252 "Müller" from Out-File -Encoding Default
   assert.equal(decodeText(Buffer.from([0x4d, 0xfc, 0x6c, 0x6c, 0x65, 0x72])), 'Müller');
   assert.equal(decodeText(new Uint8Array(0)), '');
+  // a head read for sniffing can end inside a UTF-8 character: still UTF-8, not ANSI
+  const head = Buffer.from('Identity : Müller ✓', 'utf8');
+  assert.equal(decodeText(head.subarray(0, head.length - 1)), 'Identity : Müller \ufffd');
 });
