@@ -5,6 +5,7 @@
 // the tree; adjacent text and CDATA are merged into one string child. Namespace prefixes stay part of
 // the names (`xsi:type`), `xmlns` declarations are ordinary attributes.
 import { firstInvalidUtf8 } from '../../util/utf8.js';
+import { decodeXmlRefs } from '../../util/xml-refs.js';
 
 export const MAX_XML_CHARS = 16 * 1024 * 1024;
 export const MAX_XML_DEPTH = 64;
@@ -100,36 +101,7 @@ class Parser {
   }
 
   private decode(raw: string, at: number): string {
-    if (raw.indexOf('&') < 0) return raw;
-    let out = '';
-    let i = 0;
-    for (;;) {
-      const amp = raw.indexOf('&', i);
-      if (amp < 0) return out + raw.slice(i);
-      out += raw.slice(i, amp);
-      const semi = raw.indexOf(';', amp);
-      const ref = semi < 0 || semi - amp > 12 ? '' : raw.slice(amp + 1, semi);
-      if (ref === '') this.fail(`'&' that does not start an entity or character reference`, at + amp);
-      if (ref[0] === '#') {
-        const hex = ref[1] === 'x';
-        const digits = ref.slice(hex ? 2 : 1);
-        if (!(hex ? /^[0-9a-fA-F]{1,6}$/ : /^[0-9]{1,7}$/).test(digits)) this.fail(`bad character reference &${ref};`, at + amp);
-        const code = parseInt(digits, hex ? 16 : 10);
-        const ok = code === 9 || code === 10 || code === 13 || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
-        if (!ok) this.fail(`character reference &${ref}; is not an XML character`, at + amp);
-        out += String.fromCodePoint(code);
-      } else {
-        switch (ref) {
-          case 'lt': out += '<'; break;
-          case 'gt': out += '>'; break;
-          case 'amp': out += '&'; break;
-          case 'quot': out += '"'; break;
-          case 'apos': out += "'"; break;
-          default: this.fail(`undefined entity &${ref}; (only the five predefined entities exist: DTDs are not read)`, at + amp);
-        }
-      }
-      i = semi + 1;
-    }
+    return decodeXmlRefs(raw, (message, index) => this.fail(message, at + index), true);
   }
 
   /** Comments, PIs and whitespace between top-level constructs. */

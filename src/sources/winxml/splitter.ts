@@ -18,6 +18,7 @@
 // the sign that the open one was never closed.
 import { JsonBuilder } from '../evtx/json-builder.js';
 import type { FieldValue } from '../../events/model.js';
+import { decodeXmlRefs } from '../../util/xml-refs.js';
 
 export type WinXmlItem =
   | { kind: 'record'; value: Record<string, FieldValue>; line: number }
@@ -40,35 +41,7 @@ class XmlError extends Error {
 
 /** `&...;` references -> text. Throws on an undefined entity or a bad character reference. */
 function decodeRefs(s: string, line: number): string {
-  if (s.indexOf('&') < 0) return s;
-  let out = '';
-  let i = 0;
-  for (;;) {
-    const amp = s.indexOf('&', i);
-    if (amp < 0) return out + s.slice(i);
-    out += s.slice(i, amp);
-    const semi = s.indexOf(';', amp);
-    const ref = semi < 0 ? '' : s.slice(amp + 1, semi);
-    if (semi < 0 || semi - amp > 12 || ref.length === 0) throw new XmlError(`'&' that does not start an entity or character reference`, line);
-    if (ref[0] === '#') {
-      const hex = ref[1] === 'x';
-      const digits = ref.slice(hex ? 2 : 1);
-      if (!(hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(digits)) throw new XmlError(`bad character reference &${ref};`, line);
-      const code = parseInt(digits, hex ? 16 : 10);
-      if (code === 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw new XmlError(`character reference &${ref}; is not a character`, line);
-      out += String.fromCodePoint(code);
-    } else {
-      switch (ref) {
-        case 'lt': out += '<'; break;
-        case 'gt': out += '>'; break;
-        case 'amp': out += '&'; break;
-        case 'quot': out += '"'; break;
-        case 'apos': out += "'"; break;
-        default: throw new XmlError(`undefined entity &${ref}; (only the five predefined entities are known; DTDs are not read)`, line);
-      }
-    }
-    i = semi + 1;
-  }
+  return decodeXmlRefs(s, (message) => { throw new XmlError(message, line); }, false);
 }
 
 /** XML end-of-line handling: CR LF and lone CR become LF. */
