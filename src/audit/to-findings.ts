@@ -1,6 +1,6 @@
 // Audit issues -> findings (the model rules and audits share), with the check's explanation and playbook.
 import { createHash } from 'node:crypto';
-import type { Finding } from '../findings/model.js';
+import { findingScore, type Finding, type PlaybookStep } from '../findings/model.js';
 import type { CheckId, CheckText } from './catalogue.js';
 import type { AuditIssue } from './checks.js';
 
@@ -9,6 +9,12 @@ const REFERENCES = ['https://attack.mitre.org/techniques/T1505/002/'];
 
 export function auditFindingId(check: CheckId, host: string | null, subject: string): string {
   return createHash('sha256').update(`audit:${check}\u0000${host ?? ''}\u0000${subject.toLowerCase()}`).digest('hex').slice(0, 16);
+}
+
+/** The step's first clause, as a checklist label. */
+function shortTitle(text: string): string {
+  const m = /^[^.;:]{1,80}/.exec(text);
+  return (m ? m[0] : text.slice(0, 80)).trim();
 }
 
 export function issueToFinding(i: AuditIssue, host: string | null, texts: Record<CheckId, CheckText>): Finding {
@@ -31,7 +37,8 @@ export function issueToFinding(i: AuditIssue, host: string | null, texts: Record
     description: `${i.reasons.join('; ')}. ${t.why}`,
     falsepositives: t.falsepositives,
     references: REFERENCES,
-    playbook: t.playbook,
+    score: findingScore(i.severity ?? t.severity, t.confidence),
+    playbook: t.playbook.map((text, n): PlaybookStep => ({ id: `${i.check}-${n + 1}`, title: shortTitle(text), text })),
   };
 }
 

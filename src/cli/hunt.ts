@@ -92,7 +92,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const sink = new Sink(values.out);
   const perEvent = values['per-event'] ? matchWriter(format, sink, colour) : null;
   const metaByKey = new Map(loaded.docs.flatMap((d) => [d.meta.id, d.meta.name].filter((k): k is string => !!k).map((k) => [k, d.meta] as const)));
-  const findings = new FindingBuilder((k) => metaByKey.get(k));
+  const findings = new FindingBuilder({ ruleByKey: (k) => metaByKey.get(k) });
   let worst = -1;
   const bar = progressBar(!quiet && !!process.stderr.isTTY);
   const collection = new CollectionBuilder(microsoftRoots());

@@ -1,11 +1,14 @@
-// Rule hits -> findings, one per (rule, host), with a stable id so later hunts update the same finding.
+// Rule hits -> findings. Hits of one rule on one host (and, when the rule names `dedup_fields`, with
+// the same values of those fields) that are no further apart than the de-duplication window make
+// one finding with a count and first/last times. Ids are stable, so later hunts of the same
+// evidence update the same findings.
 import { createHash } from 'node:crypto';
 import type { RuleHit } from '../sigma/ruleset.js';
 import type { CorrelationHit } from '../sigma/correlate.js';
 import { levelOf, ruleKey, type Item, type RuleMeta, type Search, type SigmaRule } from '../sigma/model.js';
 import type { FieldValue } from '../events/model.js';
-import { SEVERITY_RANK, type Confidence, type EvidenceRef, type Finding } from './model.js';
-import { isoString } from '../util/time.js';
+import { SEVERITY_RANK, findingScore, type Confidence, type EvidenceRef, type Finding, type PlaybookStep } from './model.js';
+import { isoString, parseDuration } from '../util/time.js';
 
 export const MAX_EVIDENCE_PER_FINDING = 50;
 
@@ -24,8 +27,30 @@ export function confidenceOf(meta: RuleMeta): Confidence {
   return meta.status === 'stable' ? 'high' : meta.status === 'experimental' ? 'low' : 'medium';
 }
 
-export function findingId(ruleKey: string, host: string | null): string {
-  return createHash('sha256').update(`${ruleKey}\u0000${host ?? ''}`).digest('hex').slice(0, 16);
+/** Default de-duplication window: hits further apart than this start a new finding. */
+export const DEDUP_WINDOW_MS = 86_400_000;
+
+/** Stable id: rule, host, the de-duplication values and the time the finding starts. */
+export function findingId(ruleKey: string, host: string | null, keyValues = '', start = NaN): string {
+  const t = Number.isNaN(start) ? '' : String(start);
+  return createHash('sha256').update(`${ruleKey}\u0000${host ?? ''}\u0000${keyValues}\u0000${t}`).digest('hex').slice(0, 16);
+}
+
+/** The rule's de-duplication settings: custom `dedup_fields` (list) and `dedup_window` (e.g. 1h). */
+export function dedupOf(meta: RuleMeta): { fields: string[]; window: number } {
+  const f = meta.custom['dedup_fields'];
+  const w = meta.custom['dedup_window'];
+  const window = typeof w === 'string' ? parseDuration(w) : NaN;
+  return {
+    fields: Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [],
+    window: Number.isNaN(window) ? DEDUP_WINDOW_MS : window,
+  };
+}
+
+/** Playbook step ids a rule names (custom `playbook`). */
+export function playbookIdsOf(meta: RuleMeta): string[] {
+  const p = meta.custom['playbook'];
+  return Array.isArray(p) ? p.filter((x): x is string => typeof x === 'string') : [];
 }
 
 /** Field names a rule tests, in the order written. */
@@ -45,69 +70,134 @@ function refOf(ref: { file: string; kind: EvidenceRef['kind']; record?: number; 
   return e;
 }
 
-interface Acc { f: Finding; first: number; last: number }
+/** One run of hits (an episode) of a rule on a host with the same de-duplication values. */
+interface Episode { first: number; last: number; count: number; refs: EvidenceRef[]; fields: Record<string, FieldValue>; seq: number }
+
+interface Group { meta: RuleMeta; key: string; host: string | null; keyValues: string; correlation: CorrelationHit | null; episodes: Episode[] }
+
+export interface FindingBuilderOptions {
+  /** finds a rule's metadata by id or name, so correlation findings inherit the joined rules' techniques */
+  ruleByKey?: (key: string) => RuleMeta | undefined;
+  /** playbook steps by id (from the knowledge pack); unknown ids are left out */
+  playbook?: (id: string) => PlaybookStep | null;
+}
+
+const refKey = (r: EvidenceRef) => `${r.file}\u0000${r.record ?? ''}\u0000${r.line ?? ''}\u0000${r.offset ?? ''}`;
 
 export class FindingBuilder {
-  private acc = new Map<string, Acc>();
+  private groups = new Map<string, Group>();
+  private seq = 0;
+  /** event -> the group and episode holding it, so correlations can raise the findings they join */
+  private byEvent = new Map<string, { g: Group; e: Episode }>();
+  private correlated = new Map<Episode, Set<string>>();
 
-  /** `ruleByKey` finds a rule's metadata by id or name, so correlation findings inherit the joined rules' techniques. */
-  constructor(private ruleByKey: (key: string) => RuleMeta | undefined = () => undefined) {}
+  constructor(private opts: FindingBuilderOptions = {}) {}
 
   add(hit: RuleHit): void {
     const r = hit.rule;
     const key = ruleKey(r.meta);
     const host = hit.event.host ?? null;
-    const id = findingId(key, host);
-    let a = this.acc.get(id);
-    if (!a) {
+    const { fields: dedup, window } = dedupOf(r.meta);
+    const keyValues = dedup.map((f) => JSON.stringify(hit.view.get(f) ?? null)).join('\u0000');
+    const g = this.group(r.meta, key, host, keyValues, null);
+    const ref = refOf(hit.event.ref);
+    const e = this.place(g, hit.event.time, window, () => {
       const fields: Record<string, FieldValue> = {};
       for (const name of detectionFields(r)) { const v = hit.view.get(name); if (v !== undefined) fields[name] = v; }
-      a = { first: hit.event.time, last: hit.event.time, f: this.base(id, r.meta, key, host, fields) };
-      this.acc.set(id, a);
-    }
-    this.bump(a, hit.event.time, [refOf(hit.event.ref)]);
+      for (const name of dedup) { const v = hit.view.get(name); if (v !== undefined) fields[name] = v; }
+      return fields;
+    });
+    if (e.refs.length < MAX_EVIDENCE_PER_FINDING) e.refs.push(ref);
+    if (this.byEvent.size < 1_000_000) this.byEvent.set(refKey(ref), { g, e });
   }
 
   addCorrelation(h: CorrelationHit): void {
     const key = ruleKey(h.rule.meta);
     const host = h.host ?? null;
-    const id = findingId(key, host);
-    let a = this.acc.get(id);
-    if (!a) {
-      const fields: Record<string, FieldValue> = { ...h.group };
-      const f: Finding = { ...this.base(id, h.rule.meta, key, host, fields), correlation: true };
-      for (const r of h.rules) for (const t of techniquesOf(this.ruleByKey(r)?.tags ?? [])) if (!f.techniques.includes(t)) f.techniques.push(t);
-      a = { first: h.first, last: h.last, f };
-      this.acc.set(id, a);
+    const keyValues = JSON.stringify(h.group);
+    const g = this.group(h.rule.meta, key, host, keyValues, h);
+    const e = this.place(g, h.first, 0, () => ({ ...h.group }));
+    if (h.last > e.last || Number.isNaN(e.last)) e.last = h.last;
+    for (const ev of h.events) {
+      const ref = refOf(ev.ref);
+      if (e.refs.length < MAX_EVIDENCE_PER_FINDING) e.refs.push(ref);
+      const joined = this.byEvent.get(refKey(ref));
+      if (joined) {
+        const set = this.correlated.get(joined.e) ?? new Set<string>();
+        set.add(this.idOf(g, e));
+        this.correlated.set(joined.e, set);
+      }
     }
-    this.bump(a, h.first, h.events.map((e) => refOf(e.ref)));
-    if (h.last > a.last) { a.last = h.last; a.f.last_seen = isoString(h.last) || null; }
   }
 
-  private base(id: string, meta: RuleMeta, key: string, host: string | null, fields: Record<string, FieldValue>): Finding {
-    const f: Finding = {
-      id, title: meta.title, severity: levelOf(meta), confidence: confidenceOf(meta),
-      techniques: techniquesOf(meta.tags), host, first_seen: null, last_seen: null, count: 0, evidence: [], fields,
-      rule_id: key, falsepositives: meta.falsepositives ?? [], references: meta.references ?? [], playbook: null,
-    };
-    if (meta.description) f.description = meta.description;
-    return f;
+  private group(meta: RuleMeta, key: string, host: string | null, keyValues: string, correlation: CorrelationHit | null): Group {
+    const gk = `${correlation ? 'c' : 'r'}\u0000${key}\u0000${host ?? ''}\u0000${keyValues}`;
+    let g = this.groups.get(gk);
+    if (!g) this.groups.set(gk, (g = { meta, key, host, keyValues, correlation, episodes: [] }));
+    return g;
   }
 
-  private bump(a: Acc, t: number, refs: EvidenceRef[]): void {
-    a.f.count++;
+  /** The episode of `g` that time `t` belongs to (within `window` of it), merging episodes it bridges. */
+  private place(g: Group, t: number, window: number, fields: () => Record<string, FieldValue>): Episode {
+    let hit: Episode | undefined;
+    for (const e of g.episodes) {
+      const near = Number.isNaN(t) ? Number.isNaN(e.first) : !Number.isNaN(e.first) && t >= e.first - window && t <= e.last + window;
+      if (!near) continue;
+      if (!hit) { hit = e; continue; }
+      // t bridges two episodes: fold the later-made one into the first.
+      hit.count += e.count;
+      hit.first = Math.min(hit.first, e.first);
+      hit.last = Math.max(hit.last, e.last);
+      for (const r of e.refs) if (hit.refs.length < MAX_EVIDENCE_PER_FINDING) hit.refs.push(r);
+      const moved = this.correlated.get(e);
+      if (moved) { const s2 = this.correlated.get(hit) ?? new Set<string>(); for (const x of moved) s2.add(x); this.correlated.set(hit, s2); this.correlated.delete(e); }
+      for (const [k, v] of this.byEvent) if (v.e === e) this.byEvent.set(k, { g, e: hit });
+      g.episodes.splice(g.episodes.indexOf(e), 1);
+    }
+    if (!hit) { hit = { first: t, last: t, count: 0, refs: [], fields: fields(), seq: this.seq++ }; g.episodes.push(hit); }
+    hit.count++;
     if (!Number.isNaN(t)) {
-      if (Number.isNaN(a.first) || t < a.first) a.first = t;
-      if (Number.isNaN(a.last) || t > a.last) a.last = t;
+      if (Number.isNaN(hit.first) || t < hit.first) hit.first = t;
+      if (Number.isNaN(hit.last) || t > hit.last) hit.last = t;
     }
-    a.f.first_seen = isoString(a.first) || null;
-    a.f.last_seen = isoString(a.last) || null;
-    for (const r of refs) if (a.f.evidence.length < MAX_EVIDENCE_PER_FINDING) a.f.evidence.push(r);
+    return hit;
   }
 
-  /** Findings, most severe first, then by first time seen. */
+  private idOf(g: Group, e: Episode): string {
+    return findingId(g.key, g.host, g.keyValues, e.first);
+  }
+
+  private steps(meta: RuleMeta): PlaybookStep[] | null {
+    if (!this.opts.playbook) return null;
+    const out: PlaybookStep[] = [];
+    for (const id of playbookIdsOf(meta)) { const s = this.opts.playbook(id); if (s) out.push(s); }
+    return out.length ? out : null;
+  }
+
+  /** Findings, highest score first, then most severe, then by first time seen. */
   findings(): Finding[] {
-    return [...this.acc.values()].map((a) => a.f).sort((x, y) => SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity] || (x.first_seen ?? '').localeCompare(y.first_seen ?? ''));
+    const out: Finding[] = [];
+    for (const g of this.groups.values()) {
+      for (const e of g.episodes) {
+        const meta = g.meta;
+        const confidence = confidenceOf(meta);
+        const severity = levelOf(meta);
+        const by = this.correlated.get(e);
+        const f: Finding = {
+          id: this.idOf(g, e), title: meta.title, severity, confidence, techniques: techniquesOf(meta.tags), host: g.host,
+          first_seen: isoString(e.first) || null, last_seen: isoString(e.last) || null, count: e.count, evidence: e.refs, fields: e.fields,
+          rule_id: g.key, falsepositives: meta.falsepositives ?? [], references: meta.references ?? [],
+          score: findingScore(severity, confidence, !!by), playbook: this.steps(meta),
+        };
+        if (meta.description) f.description = meta.description;
+        if (g.correlation) {
+          f.correlation = true;
+          for (const r of g.correlation.rules) for (const t of techniquesOf(this.opts.ruleByKey?.(r)?.tags ?? [])) if (!f.techniques.includes(t)) f.techniques.push(t);
+        }
+        if (by) f.correlated_by = [...by].sort();
+        out.push(f);
+      }
+    }
+    return out.sort((x, y) => y.score - x.score || SEVERITY_RANK[y.severity] - SEVERITY_RANK[x.severity] || (x.first_seen ?? '').localeCompare(y.first_seen ?? ''));
   }
 }
-

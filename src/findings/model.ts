@@ -12,6 +12,27 @@ export type AuditFileKind = 'agents-config' | 'cmdlet-export' | 'pe' | 'manifest
 
 export interface EvidenceRef { file: string; kind: SourceKind | AuditFileKind; record?: number; line?: number; offset?: number }
 
+export interface PlaybookStep {
+  /** stable id (a knowledge-pack step such as `l1-verify-registrations`, or `<check>-<n>` for audit advice) */
+  id: string;
+  title: string;
+  text: string;
+  /** l1, t2, containment, eradication, recovery (knowledge-pack steps) */
+  phase?: string;
+  /** commands that carry the step out (PowerShell) */
+  commands?: string[];
+}
+
+const SEVERITY_WEIGHT: Record<Severity, number> = { informational: 1, low: 3, medium: 5, high: 8, critical: 10 };
+const CONFIDENCE_WEIGHT: Record<Confidence, number> = { low: 0.6, medium: 0.8, high: 1 };
+/** Added to a finding's score when a correlation rule joined its events. */
+export const CORRELATION_BONUS = 15;
+
+/** 0-100 from severity and confidence (critical + high confidence = 100, informational + low = 6). */
+export function findingScore(severity: Severity, confidence: Confidence, correlated = false): number {
+  return Math.min(100, Math.round(SEVERITY_WEIGHT[severity] * CONFIDENCE_WEIGHT[confidence] * 10) + (correlated ? CORRELATION_BONUS : 0));
+}
+
 export interface Finding {
   id: string;
   title: string;
@@ -32,7 +53,11 @@ export interface Finding {
   description?: string;
   falsepositives: string[];
   references: string[];
-  /** The next step for the analyst; filled from the technique knowledge pack when one covers the rule. */
-  playbook: string[] | null;
+  /** 0-100: severity x confidence, raised when a correlation joined the finding's events */
+  score: number;
+  /** What the analyst does next: the playbook steps the rule or check names (null when none does). */
+  playbook: PlaybookStep[] | null;
   correlation?: boolean;
+  /** ids of the correlation findings that joined this finding's events */
+  correlated_by?: string[];
 }

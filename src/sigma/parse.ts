@@ -8,6 +8,7 @@ import { type Pos, type YMap, type YNode, type YScalar, mapGet, parseYamlDocumen
 import { applyModifiers, checkRegex, ModifierError, type Placeholders, type RawValue } from './modifiers.js';
 import { ConditionError, parseCondition, referencedNames } from './condition.js';
 import type { Value } from './model.js';
+import { parseDuration } from '../util/time.js';
 
 export interface ParseOptions { placeholders?: Placeholders }
 
@@ -29,8 +30,6 @@ const TAG = /^[a-z0-9_-]+\.[a-z0-9._-]+$/;
 const STATUS = new Set(['stable', 'test', 'experimental', 'deprecated', 'unsupported']);
 const RELATED = new Set(['derived', 'obsolete', 'merged', 'renamed', 'similar']);
 const CORR_TYPES = new Set<CorrelationType>(['event_count', 'value_count', 'temporal', 'temporal_ordered', 'value_sum', 'value_avg', 'value_percentile']);
-const TIMESPAN = /^(\d+)([smhd])$/;
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const META_KEYS = new Set(['title', 'id', 'name', 'related', 'taxonomy', 'status', 'description', 'license', 'author', 'references', 'date', 'modified', 'logsource', 'detection', 'fields', 'falsepositives', 'level', 'tags', 'scope', 'correlation', 'filter', 'generate']);
 
 export function parseSigmaText(text: string, path: string, opts: ParseOptions = {}): ParseResult {
@@ -295,9 +294,8 @@ function parseCorrelation(root: YMap, meta: RuleMeta, source: { path: string; po
   const groupBy = gb ? strList(gb.value, 'correlation.group-by', true) : [];
   const tsNode = need('timespan');
   const timespanText = str(tsNode, 'correlation.timespan');
-  const tm = TIMESPAN.exec(timespanText);
-  if (!tm || Number(tm[1]) <= 0) throw new Invalid(`timespan must be a positive number followed by s, m, h or d (e.g. 90m); got '${timespanText}'`, tsNode.pos);
-  const timespan = Number(tm[1]) * UNIT_MS[tm[2]!]!;
+  const timespan = parseDuration(timespanText);
+  if (Number.isNaN(timespan)) throw new Invalid(`timespan must be a positive number followed by s, m, h or d (e.g. 90m); got '${timespanText}'`, tsNode.pos);
   const condition: CorrelationCondition = {};
   const condEntry = mapGet(c, 'condition');
   if (condEntry) {

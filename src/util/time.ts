@@ -43,3 +43,12 @@ export function datePart(t: number, part: DatePart): number {
 export function isoString(t: number): string {
   return Number.isNaN(t) ? '' : new Date(t).toISOString();
 }
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A Sigma timespan ("90s", "30m", "1h", "7d") in milliseconds; NaN when malformed or not positive. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+)([smhd])$/.exec(s.trim());
+  if (!m || Number(m[1]) <= 0) return NaN;
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}

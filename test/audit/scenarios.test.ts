@@ -118,7 +118,7 @@ test('LightNeuron-style: the impersonating Connection Filtering Agent on a Mailb
   assert.ok(iocs.every((f) => f.severity === 'critical'));
   // Nothing about the genuine defaults.
   assert.deepEqual(above(r.findings.filter((f) => !/Connection ?Filtering|exdbdata|winmail|msxfer/.test(f.title)), 'low'), [], show(r.findings));
-  assert.ok(imp.playbook?.some((s) => /disabl/i.test(s)));
+  assert.ok(imp.playbook?.some((s) => /disabl/i.test(s.text)));
 });
 
 test('Atomic-style: a genuine Microsoft-signed DLL under a new agent name is one high finding', { skip }, async () => {
