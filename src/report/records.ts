@@ -103,17 +103,18 @@ export function matchWriter(format: Format, sink: Sink, colour: boolean): Record
 export function findingWriter(format: Format, sink: Sink, colour: boolean): RecordWriter<Finding> {
   const width = Math.max(80, process.stdout.columns ?? 160);
   return recordWriter<Finding>(format, sink, [
-    ['id', (f) => f.id], ['title', (f) => f.title], ['severity', (f) => f.severity], ['confidence', (f) => f.confidence],
+    ['id', (f) => f.id], ['title', (f) => f.title], ['severity', (f) => f.severity], ['confidence', (f) => f.confidence], ['score', (f) => f.score],
     ['techniques', (f) => f.techniques.join(' ')], ['host', (f) => f.host], ['first_seen', (f) => f.first_seen], ['last_seen', (f) => f.last_seen],
     ['count', (f) => f.count], ['rule_id', (f) => f.rule_id], ['check', (f) => f.check], ['evidence', (f) => f.evidence.map(where).join(' ')], ['fields', (f) => f.fields],
   ], {
     columns: [
       { title: 'SEVERITY', width: 9, get: (f) => f.severity },
+      { title: 'SCORE', width: 5, get: (f) => String(f.score) },
       { title: 'FINDING', width: 46, get: (f) => (f.correlation ? '⛓ ' : '') + f.title },
       { title: 'HOST', width: 18, get: (f) => f.host ?? '' },
       { title: 'COUNT', width: 6, get: (f) => String(f.count) },
       { title: 'FIRST SEEN', width: 24, get: (f) => f.first_seen ?? '' },
-      { title: 'EVIDENCE', width: Math.max(20, width - 9 - 46 - 18 - 6 - 24 - 10), get: (f) => (f.evidence[0] ? where(f.evidence[0]) : '') + (f.count > 1 ? ` (+${f.count - 1})` : ''), keepEnd: true },
+      { title: 'EVIDENCE', width: Math.max(20, width - 9 - 5 - 46 - 18 - 6 - 24 - 11), get: (f) => (f.evidence[0] ? where(f.evidence[0]) : '') + (f.count > 1 ? ` (+${f.count - 1})` : ''), keepEnd: true },
     ],
     ...(colour ? { colour: (f: Finding) => COLOURS[f.severity] } : {}),
   });
