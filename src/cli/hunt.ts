@@ -1,19 +1,26 @@
 // tracehound hunt PATH... [--rules DIR|FILE]... [--per-event]
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, threadsOption, timeOption } from './args.js';
-import { loadPlaceholders, loadRules, ruleSetFailures } from '../hunt/load-rules.js';
+import { loadPlaceholderDir, loadPlaceholders, loadRules, ruleSetFailures } from '../hunt/load-rules.js';
 import { hunt, type Progress } from '../hunt/run.js';
 import { RuleSet } from '../sigma/ruleset.js';
 import { formatProblem, levelOf } from '../sigma/model.js';
 import { FindingBuilder } from '../findings/from-hits.js';
-import { SEVERITY_RANK } from '../findings/model.js';
+import { playbookStep } from '../knowledge/playbook.js';
+import { SEVERITY_RANK, type Finding } from '../findings/model.js';
 import { Sink } from '../report/sink.js';
 import { correlationRecord, findingWriter, matchRecord, matchWriter } from '../report/records.js';
 import { visible } from '../report/text.js';
+import { renderHtmlReport, techniqueFromMarkdown, type TechniqueSection } from '../report/html.js';
+import { readAttackStore, storeDir } from '../knowledge/attack-store.js';
+import { renderMarkdown, techniquePage } from '../knowledge/render.js';
+import { reportTime, type ReportSummary } from '../report/summary.js';
 import { packageRoot } from '../util/package-root.js';
 import { CollectionBuilder } from '../audit/collection.js';
 import { auditCollection } from '../audit/run.js';
 import { microsoftRoots } from '../sources/pe/authenticode.js';
+import { HuntRecorder, huntTotals } from '../cases/recorder.js';
 
 export const HUNT_HELP = `usage: tracehound hunt PATH... [options]
 
@@ -27,9 +34,15 @@ audited as 'tracehound audit' does, and the audit's findings are printed with th
   --from TIME        ignore events before TIME (e.g. 2024-05-01 or 2024-05-01T12:00:00Z)
   --to TIME          ignore events after TIME (a bare date includes that whole day)
   --fail-on LEVEL    exit 1 when a finding at or above LEVEL exists
-  --format F         table (default on a terminal), json, jsonl (default otherwise), csv
-  --placeholders F   values for %placeholders% used under |expand (YAML map name -> list)
+  --format F         table (default on a terminal), json, jsonl (default otherwise), csv,
+                     timeline (CSV for Timesketch), markdown (for a ticket)
+  --html FILE        also write a self-contained HTML report of the findings to FILE
+  --placeholders F   values for %placeholders% used under |expand (YAML map name -> list);
+                     replaces the default, every data/tuning/*.yaml file merged
   --threads N        EVTX decoding threads (0: none; default: the cores less one, at most 3)
+  --db FILE          record the hunt and its findings in this case store (default:
+                     $TRACEHOUND_HOME/cases.db, else ~/.tracehound/cases.db; see 'tracehound cases')
+  --no-db            do not record the hunt in the case store
   -o, --out FILE     write records to FILE
   -q, --quiet        no progress or summary on standard error
 
@@ -52,7 +65,34 @@ function progressBar(enabled: boolean) {
   };
 }
 
+/** The T1505.002 page of the knowledge pack (with the imported ATT&CK fields, if any); the report's built-in summary when it cannot be made. */
+function techniqueForReport(): TechniqueSection | undefined {
+  try {
+    const page = techniquePage('T1505.002', readAttackStore(storeDir()));
+    return page ? techniqueFromMarkdown(renderMarkdown(page)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toolVersion(): string {
+  try { return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version; } catch { return '?'; }
+}
+
 export async function huntCommand(argv: string[]): Promise<number> {
+  // The hunt is recorded in the case store (unless --no-db); an exception marks it failed.
+  const rec: { r: HuntRecorder | null } = { r: null };
+  try {
+    return await huntWithRecorder(argv, rec);
+  } catch (e) {
+    rec.r?.fail(e);
+    throw e;
+  } finally {
+    rec.r?.close();
+  }
+}
+
+async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null }): Promise<number> {
   const { values, positionals } = parse(argv, {
     ...COMMON_OPTIONS,
     rules: { type: 'string', multiple: true },
@@ -62,10 +102,13 @@ export async function huntCommand(argv: string[]): Promise<number> {
     placeholders: { type: 'string' },
     html: { type: 'string' },
     threads: { type: 'string' },
+    db: { type: 'string' },
+    'no-db': { type: 'boolean' },
   });
   if (values.help) { process.stdout.write(HUNT_HELP + '\n'); return EXIT.ok; }
   if (positionals.length === 0) throw new UsageError('hunt needs at least one evidence PATH (file or folder)');
-  if (values.html !== undefined) throw new UsageError('--html reports are not available in this version yet');
+  if (values.html === '') throw new UsageError('--html needs a FILE');
+  if (values.html === '-' && (values.out === undefined || values.out === '-')) throw new UsageError('--html - writes the report to standard output: send the records elsewhere with --out FILE');
   const format = formatOption(values.format, values.out !== undefined);
   const failOn = levelOption(values['fail-on'], '--fail-on');
   const from = timeOption(values.from, '--from');
@@ -73,9 +116,16 @@ export async function huntCommand(argv: string[]): Promise<number> {
   if (from !== undefined && to !== undefined && from > to) throw new UsageError('--from is later than --to');
   const quiet = values.quiet;
   const threads = threadsOption(values.threads);
+  if (values.db !== undefined && values['no-db']) throw new UsageError('--db and --no-db cannot be used together');
 
   const rulePaths = values.rules?.length ? values.rules : [join(packageRoot(), 'rules')];
-  const placeholders = values.placeholders ? loadPlaceholders(values.placeholders) : undefined;
+  // --placeholders FILE replaces the tuning shipped in data/tuning/*.yaml (all of it, merged).
+  let placeholders;
+  try {
+    placeholders = values.placeholders ? loadPlaceholders(values.placeholders) : loadPlaceholderDir();
+  } catch (e) {
+    throw new UsageError(`placeholders: ${(e as Error).message}`);
+  }
   const loaded = loadRules(rulePaths, placeholders);
   const ruleset = new RuleSet(loaded.docs);
   const ruleProblems = [...loaded.errors, ...ruleset.problems];
@@ -88,11 +138,17 @@ export async function huntCommand(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
 
+  rec.r = new HuntRecorder({ db: values.db, disabled: !!values['no-db'], quiet });
+  await rec.r.begin({ commandLine: argv, rulePaths, placeholders, evidence: positionals });
+
   const colour = format === 'table' && values.out === undefined && !!process.stdout.isTTY && !process.env['NO_COLOR'];
+  // opened now, so a path that cannot be written fails before the hunt rather than after it
+  const htmlSink = values.html !== undefined ? new Sink(values.html) : null;
   const sink = new Sink(values.out);
-  const perEvent = values['per-event'] ? matchWriter(format, sink, colour) : null;
+  const warn = (m: string) => say(quiet, `tracehound: ${m}`);
+  const perEvent = values['per-event'] ? matchWriter(format, sink, colour, warn) : null;
   const metaByKey = new Map(loaded.docs.flatMap((d) => [d.meta.id, d.meta.name].filter((k): k is string => !!k).map((k) => [k, d.meta] as const)));
-  const findings = new FindingBuilder({ ruleByKey: (k) => metaByKey.get(k) });
+  const findings = new FindingBuilder({ ruleByKey: (k) => metaByKey.get(k), playbook: playbookStep });
   let worst = -1;
   const bar = progressBar(!quiet && !!process.stderr.isTTY);
   const collection = new CollectionBuilder(microsoftRoots());
@@ -101,7 +157,7 @@ export async function huntCommand(argv: string[]): Promise<number> {
     onHit: (h) => {
       worst = Math.max(worst, SEVERITY_RANK[levelOf(h.rule.meta)]);
       if (perEvent) perEvent.write(matchRecord(h));
-      else findings.add(h);
+      if (!perEvent || htmlSink) findings.add(h);
     },
     onProgress: (p) => bar.update(p),
   });
@@ -109,15 +165,37 @@ export async function huntCommand(argv: string[]): Promise<number> {
   for (const c of summary.correlationHits) {
     worst = Math.max(worst, SEVERITY_RANK[levelOf(c.rule.meta)]);
     if (perEvent) perEvent.write(correlationRecord(c));
-    else findings.addCorrelation(c);
+    if (!perEvent || htmlSink) findings.addCorrelation(c);
   }
   const audit = summary.claimed ? auditCollection(collection.collection) : null;
-  if (perEvent) perEvent.end();
-  else {
-    const w = findingWriter(format, sink, colour);
+  // what the markdown and HTML reports say about the run
+  const report: ReportSummary = {
+    inputs: positionals, generated: reportTime(), tool: `tracehound ${toolVersion()}`,
+    files: { total: summary.files.total, read: summary.files.read, skipped: summary.skipped.length, unreadable: summary.unreadable.length },
+    events: summary.events, eventsByKind: summary.eventsByKind, outsideWindow: summary.outsideWindow,
+    ...(values.from !== undefined || values.to !== undefined ? { window: { ...(values.from !== undefined ? { from: values.from } : {}), ...(values.to !== undefined ? { to: values.to } : {}) } } : {}),
+    rules: { loaded: ruleset.rules.length, correlations: ruleset.correlations.length, failed: failedRules },
+    matches: summary.hits, correlationMatches: summary.correlationHits.length, recordProblems: summary.recordProblems, audited: summary.claimed,
+  };
+  let findingCount: number | null = null;
+  let reported: Finding[] = [];
+  if (perEvent) {
+    perEvent.end();
+    if (htmlSink) reported = [...(audit?.findings ?? []), ...findings.findings()];
+  } else {
+    const w = findingWriter(format, sink, colour, { summary: report, warn });
     for (const f of audit?.findings ?? []) { worst = Math.max(worst, SEVERITY_RANK[f.severity]); w.write(f); }
-    for (const f of findings.findings()) w.write(f);
+    const ruleFindings = findings.findings();
+    for (const f of ruleFindings) w.write(f);
     w.end();
+    findingCount = (audit?.findings.length ?? 0) + ruleFindings.length;
+    reported = [...(audit?.findings ?? []), ...ruleFindings];
+    rec.r.findings(reported);
+  }
+  if (htmlSink) {
+    htmlSink.write(renderHtmlReport(reported, report, { technique: techniqueForReport() }));
+    htmlSink.end();
+    say(quiet, `tracehound: HTML report of ${reported.length} findings written to ${visible(values.html!)}`);
   }
   for (const p of collection.collection.problems) say(quiet, `tracehound: ${visible(p.file)}${p.line ? `:${p.line}` : ''}: ${visible(p.message)}`);
   if (audit) say(quiet, `tracehound: audit of ${summary.claimed} Exchange configuration, export and DLL files: ${audit.findings.length} findings${perEvent ? ' (not printed with --per-event; run tracehound audit)' : ''}`);
@@ -136,6 +214,10 @@ export async function huntCommand(argv: string[]): Promise<number> {
     `${summary.events} events${kinds ? ` (${kinds})` : ''}${summary.outsideWindow ? `, ${summary.outsideWindow} outside --from/--to` : ''}; ` +
     `${ruleset.rules.length} rules and ${ruleset.correlations.length} correlations loaded, ${failedRules} failed; ` +
     `${summary.hits} matches, ${summary.correlationHits.length} correlation matches; ${summary.recordProblems} unusable records`);
+  rec.r.finish(huntTotals(summary, findingCount, {
+    rulesLoaded: ruleset.rules.length, rulesFailed: failedRules, ruleProblems: ruleProblems.map((p) => formatProblem(p)),
+    auditProblems: collection.collection.problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`),
+  }));
   if (summary.unreadable.length) return EXIT.usage;
   if (failOn && worst >= SEVERITY_RANK[failOn]) return EXIT.findings;
   return EXIT.ok;

@@ -14,7 +14,12 @@ commands:
   audit PATH...           audit the transport agents of a collected Exchange server
   rules check PATH...     validate Sigma rules
   evtx dump|info FILE...  decode EVTX files to JSON lines or XML; header, chunks and problems
+  export --to jsonl|parquet PATH... --out FILE   the normalised event table (what --to sql queries)
+  cases list|show|set...  the case store: recorded hunts and findings, triage state, notes
   fields                  how Windows channels and event ids map to Sigma logsources and fields
+  scenario NAME...        write deterministic synthetic evidence (lightneuron, atomic, benign-week)
+  technique ID            the technique page (T1505.002: content, telemetry, playbook; ATT&CK fields)
+  attack import FILE|DIR  import an ATT&CK STIX bundle or object folder into the local store
   help [command]          this text, or a command's options
   version                 print the version
 
@@ -29,7 +34,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'audit': return await (await import('./audit.js')).auditCommand(rest);
       case 'rules': return await (await import('./rules.js')).rulesCommand(rest);
       case 'evtx': return await (await import('./evtx.js')).evtxCommand(rest);
+      case 'export': return await (await import('./export.js')).exportCommand(rest);
       case 'fields': return await (await import('./fields.js')).fieldsCommand(rest);
+      case 'scenario': return await (await import('./scenario.js')).scenarioCommand(rest);
+      case 'cases': return await (await import('./cases.js')).casesCommand(rest);
+      case 'technique': return await (await import('./technique.js')).techniqueCommand(rest);
+      case 'attack': return await (await import('./attack.js')).attackCommand(rest);
       case 'version': case '--version': case '-V': {
         const pj = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
         process.stdout.write(`tracehound ${pj.version}\n`);

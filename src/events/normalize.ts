@@ -130,6 +130,23 @@ function winlogbeatFields(root: Obj): Obj {
   return fields;
 }
 
+/**
+ * Unnamed event data (classic sources such as MSExchange CmdletLogs) both ways: the list `Data`
+ * for keyword-style rules and the positional `param1`…`paramN` that Winlogbeat writes, whichever
+ * of the two the record carried.
+ */
+function positionalData(fields: Obj): void {
+  const d = fields['Data'];
+  if (d !== undefined) {
+    const list = Array.isArray(d) ? d : [d];
+    list.forEach((v, i) => { if (!(`param${i + 1}` in fields)) fields[`param${i + 1}`] = v; });
+    return;
+  }
+  const params: FieldValue[] = [];
+  for (let i = 1; `param${i}` in fields; i++) params.push(fields[`param${i}`]!);
+  if (params.length) fields['Data'] = params.length === 1 ? params[0]! : params;
+}
+
 /** A record in the EVTX-to-JSON shape, Winlogbeat/ECS, or a flat object -> Event; null when it is not an object. */
 export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap = windowsLogsourceMap()): Event | null {
   if (!isObj(value)) return null;
@@ -159,6 +176,7 @@ export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap 
       for (const k of ['product', 'service', 'category'] as const) if (typeof root[k] === 'string') logsource[k] = root[k] as string;
     }
   }
+  if (logsource.product === 'windows') positionalData(fields);
   const out: Event = { ref, time: timeOf(fields), logsource, fields, raw: root };
   const host = hostOf(fields);
   if (host) out.host = host;

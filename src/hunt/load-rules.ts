@@ -7,6 +7,7 @@ import type { RuleProblem, SigmaDocument } from '../sigma/model.js';
 import type { RuleSet } from '../sigma/ruleset.js';
 import type { Placeholders } from '../sigma/modifiers.js';
 import { firstInvalidUtf8, lineOfOffset } from '../util/utf8.js';
+import { dataPath } from '../util/package-root.js';
 
 export const MAX_RULE_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -48,7 +49,7 @@ export function ruleFiles(path: string, out: string[] = []): string[] {
   return out;
 }
 
-export function loadPlaceholders(file: string): Placeholders {
+export function loadPlaceholders(file: string): Map<string, string[]> {
   const doc = parseYaml(readFileSync(file, 'utf8')) as unknown;
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`${file}: expected a map of placeholder name -> list of values`);
   const m = new Map<string, string[]>();
@@ -58,6 +59,33 @@ export function loadPlaceholders(file: string): Placeholders {
     m.set(k, list.map(String));
   }
   return m;
+}
+
+/**
+ * Every `*.yaml` / `*.yml` file of a folder (by default `data/tuning/`, the rule packs' tuning)
+ * merged into one set of placeholders; a name defined in two files is an error naming both. An
+ * absent folder gives no placeholders.
+ */
+export function loadPlaceholderDir(dir: string = dataPath('tuning')): Placeholders {
+  let names: string[];
+  try {
+    names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.') && /^\.ya?ml$/i.test(extname(e.name))).map((e) => e.name).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new Map<string, string[]>();
+    throw e;
+  }
+  const merged = new Map<string, string[]>();
+  const from = new Map<string, string>();
+  for (const name of names) {
+    const file = join(dir, name);
+    for (const [k, v] of loadPlaceholders(file)) {
+      const prev = from.get(k);
+      if (prev !== undefined) throw new Error(`placeholder '${k}' is defined in both ${prev} and ${file}`);
+      from.set(k, file);
+      merged.set(k, v);
+    }
+  }
+  return merged;
 }
 
 export function loadRules(paths: string[], placeholders?: Placeholders): LoadedRules {

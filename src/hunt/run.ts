@@ -48,6 +48,8 @@ export interface HuntOptions {
   claim?: (path: string, name: string) => Promise<boolean>;
   /** EVTX decoding threads (0: none; default: one less than the cores, at most 3, as this thread matches) */
   threads?: number;
+  /** Called for every event read (within --from/--to), before the rules see it (`tracehound export`). */
+  onEvent?: (ev: Event) => void;
 }
 
 export const MAX_PROBLEM_SAMPLES = 200;
@@ -70,6 +72,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     if ((opts.from !== undefined && !(ev.time >= opts.from)) || (opts.to !== undefined && !(ev.time <= opts.to))) { s.outsideWindow++; return; }
     s.events++;
     s.eventsByKind[ev.ref.kind] = (s.eventsByKind[ev.ref.kind] ?? 0) + 1;
+    opts.onEvent?.(ev);
     for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); }
   };
   let done = 0;

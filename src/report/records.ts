@@ -5,12 +5,22 @@ import type { FieldValue } from '../events/model.js';
 import type { Finding } from '../findings/model.js';
 import { isoString } from '../util/time.js';
 import { levelOf, ruleKey } from '../sigma/model.js';
+import { SEVERITY_RANK } from '../findings/model.js';
 import { Sink } from './sink.js';
 import { csvRow } from './csv.js';
 import { COLOURS, tableRow, type Column } from './text.js';
+import { findingRecord } from './schema.js';
+import { capText, mdText } from './escape.js';
+import { renderMarkdownReport } from './markdown.js';
+import { evidenceWhere, SEVERITIES_DESC, type ReportSummary } from './summary.js';
+import { findingTimelineRows, matchTimelineRow, MATCH_TIMELINE_COLUMNS, TIMELINE_COLUMNS, timelineCsv, type TimelineRow } from './timeline.js';
 
-export type Format = 'table' | 'json' | 'jsonl' | 'csv';
-export const FORMATS: readonly Format[] = ['table', 'json', 'jsonl', 'csv'];
+/**
+ * Output formats. `timeline`: a CSV timeline Timesketch imports (timeline.ts); `markdown`: a report
+ * for a ticket (markdown.ts for findings, a table for other records).
+ */
+export type Format = 'table' | 'json' | 'jsonl' | 'csv' | 'timeline' | 'markdown';
+export const FORMATS: readonly Format[] = ['table', 'json', 'jsonl', 'csv', 'timeline', 'markdown'];
 
 export interface SourceRef { file: string; kind: string; record?: number; line?: number; offset?: number }
 
@@ -63,7 +73,14 @@ function where(s: SourceRef): string {
 
 export interface RecordWriter<T> { write(row: T): void; end(): void }
 
-export function recordWriter<T extends object>(format: Format, sink: Sink, csvColumns: [string, (r: T) => unknown][], table: { columns: Column<T>[]; colour?: (r: T) => string | undefined }): RecordWriter<T> {
+export interface RecordWriterExtras<T> {
+  /** `--format timeline`: the header and each record's rows (none: the record has no time) */
+  timeline?: { header: readonly string[]; rows: (r: T) => TimelineRow[]; untimed?: (n: number) => void };
+  /** `--format markdown`: the whole document from all records (default: a table of the table columns) */
+  markdown?: (rows: T[]) => string;
+}
+
+export function recordWriter<T extends object>(format: Format, sink: Sink, csvColumns: [string, (r: T) => unknown][], table: { columns: Column<T>[]; colour?: (r: T) => string | undefined }, extras: RecordWriterExtras<T> = {}): RecordWriter<T> {
   let n = 0;
   switch (format) {
     case 'jsonl':
@@ -79,10 +96,32 @@ export function recordWriter<T extends object>(format: Format, sink: Sink, csvCo
     case 'table':
       sink.write(tableRow(table.columns, null));
       return { write: (r) => sink.write(tableRow(table.columns, r, table.colour?.(r))), end: () => sink.end() };
+    case 'timeline': {
+      const tl = extras.timeline;
+      if (!tl) throw new Error('these records have no timeline form');
+      const rows: TimelineRow[] = [];
+      let untimed = 0;
+      return {
+        write: (r) => { const mine = tl.rows(r); if (mine.length) rows.push(...mine); else untimed++; },
+        end: () => { sink.write(timelineCsv(tl.header, rows)); sink.end(); if (untimed) tl.untimed?.(untimed); },
+      };
+    }
+    case 'markdown': {
+      const rows: T[] = [];
+      const render = extras.markdown ?? ((all: T[]) => markdownTable(table.columns, all));
+      return { write: (r) => { rows.push(r); }, end: () => { sink.write(render(rows)); sink.end(); } };
+    }
   }
 }
 
-export function matchWriter(format: Format, sink: Sink, colour: boolean): RecordWriter<MatchRecord> {
+/** Records as a Markdown table of the table's columns (cells escaped and capped). */
+export function markdownTable<T>(columns: Column<T>[], rows: T[]): string {
+  const out = [`| ${columns.map((c) => mdText(c.title.toLowerCase())).join(' | ')} |`, `|${columns.map(() => '---|').join('')}`];
+  for (const r of rows) out.push(`| ${columns.map((c) => mdText(capText(c.get(r), 1000))).join(' | ')} |`);
+  return out.join('\n') + '\n';
+}
+
+export function matchWriter(format: Format, sink: Sink, colour: boolean, warn?: (message: string) => void): RecordWriter<MatchRecord> {
   const width = Math.max(80, process.stdout.columns ?? 160);
   return recordWriter<MatchRecord>(format, sink, [
     ['rule_id', (r) => r.rule_id], ['rule_title', (r) => r.rule_title], ['level', (r) => r.level], ['time', (r) => r.time],
@@ -97,25 +136,82 @@ export function matchWriter(format: Format, sink: Sink, colour: boolean): Record
       { title: 'SOURCE', width: Math.max(20, width - 24 - 8 - 44 - 18 - 8), get: (r) => where(r.source), keepEnd: true },
     ],
     ...(colour ? { colour: (r: MatchRecord) => COLOURS[r.level as keyof typeof COLOURS] } : {}),
-  });
+  }, { timeline: { header: MATCH_TIMELINE_COLUMNS, rows: (m) => { const r = matchTimelineRow(m); return r ? [r] : []; }, ...(warn ? { untimed: (n: number) => warn(`${n} match(es) without a time left out of the timeline`) } : {}) } });
 }
 
-export function findingWriter(format: Format, sink: Sink, colour: boolean): RecordWriter<Finding> {
-  const width = Math.max(80, process.stdout.columns ?? 160);
-  return recordWriter<Finding>(format, sink, [
-    ['id', (f) => f.id], ['title', (f) => f.title], ['severity', (f) => f.severity], ['confidence', (f) => f.confidence], ['score', (f) => f.score],
-    ['techniques', (f) => f.techniques.join(' ')], ['host', (f) => f.host], ['first_seen', (f) => f.first_seen], ['last_seen', (f) => f.last_seen],
-    ['count', (f) => f.count], ['rule_id', (f) => f.rule_id], ['check', (f) => f.check], ['evidence', (f) => f.evidence.map(where).join(' ')], ['fields', (f) => f.fields],
-  ], {
-    columns: [
-      { title: 'SEVERITY', width: 9, get: (f) => f.severity },
-      { title: 'SCORE', width: 5, get: (f) => String(f.score) },
-      { title: 'FINDING', width: 46, get: (f) => (f.correlation ? '⛓ ' : '') + f.title },
-      { title: 'HOST', width: 18, get: (f) => f.host ?? '' },
-      { title: 'COUNT', width: 6, get: (f) => String(f.count) },
-      { title: 'FIRST SEEN', width: 24, get: (f) => f.first_seen ?? '' },
-      { title: 'EVIDENCE', width: Math.max(20, width - 9 - 5 - 46 - 18 - 6 - 24 - 11), get: (f) => (f.evidence[0] ? where(f.evidence[0]) : '') + (f.count > 1 ? ` (+${f.count - 1})` : ''), keepEnd: true },
-    ],
-    ...(colour ? { colour: (f: Finding) => COLOURS[f.severity] } : {}),
-  });
+export interface FindingWriterOptions {
+  /** markdown: the run the findings come from, summarised first */
+  summary?: ReportSummary;
+  /** told what a format leaves out (timeline: findings without a time); default: standard error */
+  warn?: (message: string) => void;
+  /** table: the line width (default: the terminal's, at least 80; 160 when not a terminal) */
+  width?: number;
+}
+
+/** Columns of `--format csv` for findings; new columns go at the end only (consumers index them). */
+const FINDING_CSV_COLUMNS: [string, (f: Finding) => unknown][] = [
+  ['id', (f) => f.id], ['title', (f) => f.title], ['severity', (f) => f.severity], ['confidence', (f) => f.confidence], ['score', (f) => f.score],
+  ['techniques', (f) => f.techniques.join(' ')], ['host', (f) => f.host], ['first_seen', (f) => f.first_seen], ['last_seen', (f) => f.last_seen],
+  ['count', (f) => f.count], ['rule_id', (f) => f.rule_id], ['check', (f) => f.check], ['evidence', (f) => f.evidence.map(where).join(' ')], ['fields', (f) => f.fields],
+];
+
+/** Table columns for findings at a line width: the title takes about half of what is left, the evidence (kept by its end) the rest. */
+export function findingColumns(width: number): Column<Finding>[] {
+  const fixed = 9 + 5 + 18 + 6 + 24 + 2 * 6;
+  const title = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.55)));
+  return [
+    { title: 'SEVERITY', width: 9, get: (f) => f.severity },
+    { title: 'SCORE', width: 5, get: (f) => String(f.score) },
+    { title: 'FINDING', width: title, get: (f) => (f.correlation ? '⛓ ' : '') + f.title },
+    { title: 'HOST', width: 18, get: (f) => f.host ?? '' },
+    { title: 'COUNT', width: 6, get: (f) => String(f.count) },
+    { title: 'FIRST SEEN', width: 24, get: (f) => f.first_seen ?? '' },
+    { title: 'EVIDENCE', width: Math.max(20, width - fixed - title), get: (f) => (f.evidence[0] ? evidenceWhere(f.evidence[0]) : '') + (f.count > 1 ? ` (+${f.count - 1})` : ''), keepEnd: true },
+  ];
+}
+
+/**
+ * The findings table: one heading line per severity (most severe first) with its count, then that
+ * severity's findings, highest score first. Colour (terminal only) marks the headings and the
+ * severity cells. Findings are held until the end, as the grouping needs them all.
+ */
+export function findingsTable(findings: readonly Finding[], width: number, colour: boolean): string {
+  const cols = findingColumns(width);
+  if (colour) cols[0]!.colour = (f) => COLOURS[f.severity];
+  let out = tableRow(cols, null);
+  if (findings.length === 0) return out + 'no findings\n';
+  const sorted = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.score - a.score);
+  for (const sev of SEVERITIES_DESC) {
+    const group = sorted.filter((f) => f.severity === sev);
+    if (!group.length) continue;
+    const label = `── ${sev.toUpperCase()} · ${group.length} finding${group.length === 1 ? '' : 's'} `;
+    const line = label + '─'.repeat(Math.max(3, Math.min(width, 120) - label.length));
+    out += (colour ? COLOURS[sev] + line + COLOURS.reset : line) + '\n';
+    for (const f of group) out += tableRow(cols, f);
+  }
+  return out;
+}
+
+export function findingWriter(format: Format, sink: Sink, colour: boolean, opts: FindingWriterOptions = {}): RecordWriter<Finding> {
+  const width = opts.width ?? (process.stdout.isTTY ? Math.max(80, process.stdout.columns ?? 160) : 160);
+  const warn = opts.warn ?? ((m: string) => { process.stderr.write(`tracehound: ${m}\n`); });
+  switch (format) {
+    case 'json': case 'jsonl': {
+      const w = recordWriter<object>(format, sink, [], { columns: [] });
+      return { write: (f) => w.write(findingRecord(f)), end: () => w.end() };
+    }
+    case 'table': {
+      const all: Finding[] = [];
+      return { write: (f) => { all.push(f); }, end: () => { sink.write(findingsTable(all, width, colour)); sink.end(); } };
+    }
+    default:
+      return recordWriter<Finding>(format, sink, FINDING_CSV_COLUMNS, { columns: findingColumns(width) }, {
+        timeline: {
+          header: TIMELINE_COLUMNS,
+          rows: findingTimelineRows,
+          ...(warn ? { untimed: (n: number) => warn(`${n} finding(s) without a time left out of the timeline`) } : {}),
+        },
+        markdown: (all) => renderMarkdownReport(all, opts.summary),
+      });
+  }
 }

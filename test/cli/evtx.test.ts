@@ -2,10 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { CORPORA, SKIP_NO_CORPORA } from '../support/corpora.js';
+
+// Every hunt records into the case store: keep it (and the CLI children, which inherit this) out of the real home.
+const HOME = mkdtempSync(join(tmpdir(), 'th-home-'));
+process.env['TRACEHOUND_HOME'] = HOME;
+process.on('exit', () => rmSync(HOME, { recursive: true, force: true }));
 
 const STACK = /\n\s+at .+\(.*:\d+:\d+\)/;
 const T1505 = join(CORPORA, 'evtx/evtx-to-mitre-attack/TA0003-Persistence/T1505-Server Software Component/ID6-Failed to install an Exchange transport agent.evtx');

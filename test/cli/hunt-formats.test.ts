@@ -2,10 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { csvRow } from '../../src/report/csv.js';
+
+// Every hunt records into the case store: keep it (and the CLI children, which inherit this) out of the real home.
+const HOME = mkdtempSync(join(tmpdir(), 'th-home-'));
+process.env['TRACEHOUND_HOME'] = HOME;
+process.on('exit', () => rmSync(HOME, { recursive: true, force: true }));
 
 const STACK = /\n\s+at .+\(.*:\d+:\d+\)/;
 const EX = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15';

@@ -3,10 +3,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeZip } from '../support/zip-writer.js';
+
+// Every hunt records into the case store: keep it (and the CLI children, which inherit this) out of the real home.
+const HOME = mkdtempSync(join(tmpdir(), 'th-home-'));
+process.env['TRACEHOUND_HOME'] = HOME;
+process.on('exit', () => rmSync(HOME, { recursive: true, force: true }));
 
 const STACK = /\n\s+at .+\(.*:\d+:\d+\)/;
 const demo = readFileSync('samples/demo-exchange01.jsonl');

@@ -9,6 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CORPORA, SKIP_NO_CORPORA } from '../support/corpora.js';
 
+// Every hunt records into the case store: keep it (and the CLI children, which inherit this) out of the real home.
+const HOME = fs.mkdtempSync(join(os.tmpdir(), 'th-home-'));
+process.env['TRACEHOUND_HOME'] = HOME;
+process.on('exit', () => fs.rmSync(HOME, { recursive: true, force: true }));
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE = join('samples', 'demo-exchange01.jsonl');
 const tmp = fs.mkdtempSync(join(os.tmpdir(), 'th-'));
@@ -99,9 +104,9 @@ test('--per-event --format jsonl: every line is a complete match record', () => 
     assert.equal(m.time, original.Event.System.TimeCreated['#attributes'].SystemTime);
     assert.equal(typeof m.fields, 'object');
   }
-  // the demo story: the failed install (line 5) matches both management-log rules
+  // the demo story: the failed install (line 5) matches the management-log failure rule
   assert.deepEqual(plain.filter((m) => m.source.line === 5).map((m) => m.rule_id).sort(),
-    ['0d8b6e71-2f4a-4a3c-9e15-7c62b90d4e38', '6a0f3c52-9d1e-4c57-8b2a-3e7d41f0c9a1']);
+    ['0d8b6e71-2f4a-4a3c-9e15-7c62b90d4e38']);
   // and the shell started by EdgeTransport.exe (line 9) is critical
   const shell = plain.find((m) => m.source.line === 9);
   assert.equal(shell?.level, 'critical');
@@ -147,10 +152,11 @@ test('findings as --format json: an array of complete findings', () => {
     assert.equal(f.host, 'EXCH01.corp.example');
   }
   assert.ok(findings.some((f) => f.techniques.includes('T1505.002')), 'no finding names T1505.002');
-  // the management-log rule matched two events (install and enable): one finding, count 2
+  // the management log: the failed install (line 5) and the successful enable (line 7) are separate rules
   const mgmt = findings.find((f) => f.rule_id === '6a0f3c52-9d1e-4c57-8b2a-3e7d41f0c9a1');
-  assert.equal(mgmt?.count, 2);
-  assert.deepEqual(mgmt?.evidence.map((e) => e.line), [5, 7]);
+  assert.equal(mgmt?.count, 1);
+  assert.deepEqual(mgmt?.evidence.map((e) => e.line), [7]);
+  assert.deepEqual(findings.find((f) => f.rule_id === '0d8b6e71-2f4a-4a3c-9e15-7c62b90d4e38')?.evidence.map((e) => e.line), [5]);
   assert.equal(new Set(findings.map((f) => f.id)).size, findings.length, 'finding ids are not unique');
   // most severe first
   assert.equal(findings[0]!.severity, 'critical');
@@ -307,7 +313,7 @@ test('--from/--to keep only events inside the window', () => {
   const onlyFrom = jsonLines(hunt(SAMPLE, '--rules', 'rules', '--per-event', '--format', 'jsonl', '--from', '2026-11-02T12:00:00Z').stdout) as unknown as Match[];
   assert.deepEqual(onlyFrom.map((m) => m.source.line), [9]);
   const onlyTo = jsonLines(hunt(SAMPLE, '--rules', 'rules', '--per-event', '--format', 'jsonl', '--to', '2026-11-02T09:42:59Z').stdout) as unknown as Match[];
-  assert.deepEqual(onlyTo.map((m) => m.source.line), [5, 5]);
+  assert.deepEqual(onlyTo.map((m) => m.source.line), [4, 5], 'the DLL drop (line 4) and the failed install (line 5)');
 });
 
 test('--out FILE writes the records to FILE and nothing to stdout', () => {
@@ -331,7 +337,7 @@ test('a rule with several problems is skipped once and counted once', () => {
   const r = hunt(SAMPLE, '--rules', 'rules', '--rules', dir, '--format', 'jsonl');
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /rule skipped: .*many\.yml:\d+:\d+ \[5d0c9a1e-77aa-4f0b-9d6e-2a4b8c1e3f72\]/);
-  assert.match(r.stderr, /4 rules and 1 correlations loaded, 1 failed/);
+  assert.match(r.stderr, /\d+ rules and \d+ correlations loaded, 1 failed/);
   assert.ok(jsonLines(r.stdout).length >= 4, 'the good rules still ran');
 });
 

@@ -1,0 +1,53 @@
+// tracehound export --to jsonl|parquet EVIDENCE... --out FILE
+import { COMMON_OPTIONS, EXIT, UsageError, parse, say, threadsOption, timeOption } from './args.js';
+import { exportEvents, type ExportFormat } from '../export/export.js';
+
+export const EXPORT_HELP = `usage: tracehound export --to jsonl|parquet PATH... [--out FILE] [options]
+
+Read every evidence file under each PATH (as hunt does: EVTX, event XML, JSON, CSV, Defender
+exports, zip archives) and write tracehound's normalised event table, one row per event: event_id,
+time, time_ms, host, product, service, category, categories, file, kind, record, offset, line,
+fields (JSON: the event's fields by Sigma name) and nested_values. 'tracehound rules convert
+--to sql' writes queries over this table (load it as 'events').
+
+  --to jsonl        JSON lines (default; standard output unless --out)
+  --to parquet      Parquet (needs --out; written with DuckDB, @duckdb/node-api)
+  -o, --out FILE    the file to write
+  --from TIME, --to-time TIME   only events in this window
+  --threads N       EVTX decoding threads (0: none)
+  -q, --quiet       no summary on standard error
+
+Load it in DuckDB:
+  CREATE TABLE events AS SELECT * FROM read_parquet('events.parquet');
+  CREATE TABLE events AS SELECT * FROM read_json('events.jsonl', format = 'newline_delimited',
+    columns = {event_id: 'BIGINT', time: 'VARCHAR', time_ms: 'BIGINT', host: 'VARCHAR', product: 'VARCHAR',
+    service: 'VARCHAR', category: 'VARCHAR', categories: 'VARCHAR', file: 'VARCHAR', kind: 'VARCHAR',
+    record: 'BIGINT', "offset": 'BIGINT', line: 'BIGINT', fields: 'JSON', nested_values: 'JSON'});`;
+
+export async function exportCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    ...COMMON_OPTIONS, to: { type: 'string' }, from: { type: 'string' }, 'to-time': { type: 'string' }, threads: { type: 'string' },
+  });
+  if (values.help) { process.stdout.write(EXPORT_HELP + '\n'); return EXIT.ok; }
+  const to = values.to ?? 'jsonl';
+  if (to !== 'jsonl' && to !== 'parquet') throw new UsageError(`--to must be jsonl or parquet; got '${to}'`);
+  if (values.format !== undefined) throw new UsageError('export takes --to jsonl|parquet, not --format');
+  if (positionals.length === 0) throw new UsageError('export needs at least one evidence file or folder');
+  if (to === 'parquet' && (values.out === undefined || values.out === '-')) throw new UsageError('--to parquet needs --out FILE');
+  const from = timeOption(values.from, '--from');
+  const until = timeOption(values['to-time'], '--to-time', true);
+  const threads = threadsOption(values.threads);
+  const s = await exportEvents({
+    paths: positionals, format: to as ExportFormat,
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(from !== undefined ? { from } : {}), ...(until !== undefined ? { to: until } : {}),
+    ...(threads !== undefined ? { threads } : {}),
+  });
+  const h = s.hunt;
+  say(values.quiet, `tracehound: ${s.events} events from ${h.files.read} file(s) written${values.out ? ` to ${values.out}` : ''} (${to})` +
+    `${h.skipped.length ? `; ${h.skipped.length} file(s) skipped` : ''}${h.recordProblems ? `; ${h.recordProblems} unusable record(s)` : ''}`);
+  for (const sk of h.skipped) say(values.quiet, `  skipped ${sk.path}: ${sk.reason}`);
+  for (const u of h.unreadable) say(values.quiet, `  unreadable ${u.path}: ${u.reason}`);
+  if (h.unreadable.length && s.events === 0) return EXIT.usage;
+  return EXIT.ok;
+}

@@ -1,0 +1,261 @@
+// One lowering shared by every query backend: a rule's detection, after its modifiers, as a small
+// boolean expression over field predicates. The predicates keep tracehound's matching semantics
+// (README, "Sigma semantics"); each backend prints them or refuses the rule with a reason.
+import type { Cond, Detection, FilterRule, Item, Part, Search, SigmaRule, Value, CmpOp, DatePart } from '../model.js';
+import { wrap } from '../sigma-string.js';
+import { parseCidr, type Network } from '../../util/ip.js';
+import { parseSigmaRegex, type ParsedRegex, RegexDialectError } from './regex-ast.js';
+
+/** A rule the target cannot express; the message says why. */
+export class ConversionError extends Error {
+  constructor(message: string, readonly reason: string = message) { super(message); }
+}
+
+export type Pred =
+  /** whole-value match of a Sigma string (wildcards, classes); case-insensitive unless `cased` */
+  | { t: 'str'; parts: Part[]; cased: boolean; bytes: boolean }
+  /** a number: equal as a number, or a string value equal to one of `forms` (lower case) */
+  | { t: 'num'; n: number; forms: string[] }
+  | { t: 're'; re: ParsedRegex }
+  | { t: 'cidr'; cidr: string; net: Network }
+  | { t: 'cmp'; op: CmpOp; n: number }
+  /** the field is present (any value, null included) */
+  | { t: 'exists' }
+  /** the field is absent or null */
+  | { t: 'null' }
+  | { t: 'fieldref'; other: string; mode: 'eq' | 'contains' | 'startswith' | 'endswith'; cased: boolean }
+  | { t: 'datepart'; part: DatePart; op: CmpOp | 'eq'; n: number };
+
+export type Expr =
+  | { k: 'and'; items: Expr[] }
+  | { k: 'or'; items: Expr[] }
+  | { k: 'not'; item: Expr }
+  | { k: 'const'; v: boolean }
+  /** field null: a keyword, searched in every value of the event */
+  | { k: 'pred'; field: string | null; pred: Pred };
+
+export const TRUE: Expr = { k: 'const', v: true };
+export const FALSE: Expr = { k: 'const', v: false };
+
+export function and(items: Expr[]): Expr {
+  const out: Expr[] = [];
+  for (const x of items) {
+    if (x.k === 'const') { if (!x.v) return FALSE; continue; }
+    if (x.k === 'and') out.push(...x.items); else out.push(x);
+  }
+  return out.length === 0 ? TRUE : out.length === 1 ? out[0]! : { k: 'and', items: out };
+}
+
+export function or(items: Expr[]): Expr {
+  const out: Expr[] = [];
+  for (const x of items) {
+    if (x.k === 'const') { if (x.v) return TRUE; continue; }
+    if (x.k === 'or') out.push(...x.items); else out.push(x);
+  }
+  return out.length === 0 ? FALSE : out.length === 1 ? out[0]! : { k: 'or', items: out };
+}
+
+export function not(x: Expr): Expr {
+  if (x.k === 'const') return { k: 'const', v: !x.v };
+  if (x.k === 'not') return x.item;
+  return { k: 'not', item: x };
+}
+
+function lit(s: string): Part { return { k: 'lit', s }; }
+
+/** The predicates one written value gives (an `any-of` value gives several, ORed). */
+function valuePreds(field: string | null, v: Value): Expr {
+  const p = (pred: Pred): Expr => ({ k: 'pred', field, pred });
+  if (field === null) {
+    // Keyword: an unanchored search of every value of the event (compile.ts, compileKeywordValue).
+    switch (v.t) {
+      case 'str': { const w = wrap(v.s, true, true); return p({ t: 'str', parts: w.parts, cased: v.cased, bytes: v.s.bytes }); }
+      case 'num': return p({ t: 'str', parts: [{ k: 'any' }, lit(v.source), { k: 'any' }], cased: false, bytes: false });
+      case 'bool': return p({ t: 'str', parts: [{ k: 'any' }, lit(String(v.b)), { k: 'any' }], cased: false, bytes: false });
+      case 're': return p({ t: 're', re: regex(v.source, v.flags) });
+      case 'cidr': return p({ t: 'cidr', cidr: v.cidr, net: parseCidr(v.cidr)! });
+      case 'cmp': return p({ t: 'cmp', op: v.op, n: v.n });
+      case 'any-of': return or(v.values.map((x) => valuePreds(field, x)));
+      case 'null': case 'exists': case 'fieldref': case 'datepart': return FALSE;
+    }
+  }
+  switch (v.t) {
+    case 'str': return p({ t: 'str', parts: v.s.parts, cased: v.cased, bytes: v.s.bytes });
+    case 'num': return p({ t: 'num', n: v.n, forms: [...new Set([v.source.toLowerCase(), String(v.n)])] });
+    case 'bool': return p({ t: 'str', parts: [lit(String(v.b))], cased: false, bytes: false });
+    case 'null': return p({ t: 'null' });
+    case 're': return p({ t: 're', re: regex(v.source, v.flags) });
+    case 'cidr': return p({ t: 'cidr', cidr: v.cidr, net: parseCidr(v.cidr)! });
+    case 'cmp': return p({ t: 'cmp', op: v.op, n: v.n });
+    case 'exists': return v.b ? p({ t: 'exists' }) : not(p({ t: 'exists' }));
+    case 'fieldref': return p({ t: 'fieldref', other: v.field, mode: v.mode, cased: v.cased });
+    case 'datepart': return p({ t: 'datepart', part: v.part, op: v.op, n: v.n });
+    case 'any-of': return or(v.values.map((x) => valuePreds(field, x)));
+  }
+}
+
+function regex(source: string, flags: string): ParsedRegex {
+  try {
+    return parseSigmaRegex(source, flags);
+  } catch (e) {
+    if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct');
+    throw e;
+  }
+}
+
+export function lowerItem(item: Item): Expr {
+  const preds = item.values.map((v) => valuePreds(item.field, v));
+  const e = item.all ? and(preds) : or(preds);
+  return item.negate ? not(e) : e;
+}
+
+function lowerSearch(s: Search): Expr {
+  switch (s.k) {
+    case 'and': return and(s.items.map(lowerItem));
+    case 'or': return or(s.items.map(lowerSearch));
+    case 'item': return lowerItem(s.item);
+  }
+}
+
+export function lowerDetection(det: Detection): Expr {
+  const cache = new Map<string, Expr>();
+  const search = (name: string): Expr => {
+    let e = cache.get(name);
+    if (!e) {
+      const s = det.searches.get(name);
+      if (!s) throw new ConversionError(`search identifier '${name}' is not defined`);
+      e = lowerSearch(s);
+      cache.set(name, e);
+    }
+    return e;
+  };
+  const cond = (c: Cond): Expr => {
+    switch (c.k) {
+      case 'ref': return search(c.name);
+      case 'and': return and(c.items.map(cond));
+      case 'or': return or(c.items.map(cond));
+      case 'not': return not(cond(c.item));
+      case 'of': return c.all ? and(c.names.map(search)) : or(c.names.map(search));
+    }
+  };
+  return cond(det.condition);
+}
+
+/** Filters spec (as the rule set applies them): a filter suppresses the rule's matches where it holds. */
+export function filterApplies(f: FilterRule, r: SigmaRule): boolean {
+  if (f.rules.length && !f.rules.some((x) => x === r.meta.id || x === r.meta.name)) return false;
+  const fl = f.logsource, rl = r.logsource;
+  return (['product', 'service', 'category'] as const).every((k) => fl[k] === undefined || fl[k] === rl[k]);
+}
+
+export function lowerRule(rule: SigmaRule, filters: FilterRule[] = []): Expr {
+  let e = lowerDetection(rule.detection);
+  for (const f of filters) if (filterApplies(f, rule)) e = and([e, not(lowerDetection(f.detection))]);
+  return e;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for printing string predicates.
+
+export type Shape =
+  | { kind: 'eq' | 'prefix' | 'suffix' | 'contains'; lit: string }
+  | { kind: 'any' }
+  | { kind: 'glob' };
+
+/** A string predicate's shape: a plain comparison when the wildcards are only at the ends. */
+export function shapeOf(parts: Part[]): Shape {
+  const sh = parts.map((p) => (p.k === 'lit' ? 'L' : p.k === 'any' ? '*' : '?')).join('');
+  const l = (i: number) => (parts[i] as { s: string }).s;
+  switch (sh) {
+    case '': return { kind: 'eq', lit: '' };
+    case 'L': return { kind: 'eq', lit: l(0) };
+    case '*': return { kind: 'any' };
+    case 'L*': return { kind: 'prefix', lit: l(0) };
+    case '*L': return { kind: 'suffix', lit: l(1) };
+    case '*L*': return { kind: 'contains', lit: l(1) };
+    default: return { kind: 'glob' };
+  }
+}
+
+/** Every concrete part list a pattern's character classes stand for (windash), or null past `limit`. */
+export function expandClasses(parts: Part[], limit = 64): Part[][] | null {
+  let acc: Part[][] = [[]];
+  for (const p of parts) {
+    if (p.k !== 'cls') { acc = acc.map((a) => [...a, p]); continue; }
+    const next: Part[][] = [];
+    for (const a of acc) for (const c of p.chars) next.push([...a, lit(c)]);
+    if (next.length > limit) return null;
+    acc = next;
+  }
+  return acc.map(mergeLits);
+}
+
+function mergeLits(parts: Part[]): Part[] {
+  const out: Part[] = [];
+  for (const p of parts) {
+    const last = out.at(-1);
+    if (p.k === 'lit' && last?.k === 'lit') out[out.length - 1] = lit(last.s + p.s);
+    else out.push(p);
+  }
+  return out;
+}
+
+/** Lower-case the literal parts (the matcher folds the pattern with toLowerCase unless `cased`). */
+export function foldParts(parts: Part[], cased: boolean): Part[] {
+  if (cased) return parts;
+  return parts.map((p) => (p.k === 'lit' ? lit(p.s.toLowerCase()) : p.k === 'cls' ? { k: 'cls', chars: p.chars.toLowerCase() } : p));
+}
+
+/** A glob as an anchored regex body over the whole value (JavaScript-compatible escapes). */
+export function globToRegexBody(parts: Part[], esc: (s: string) => string, anyRun: string, anyOne: string, cls: (chars: string) => string): string {
+  return parts.map((p) => (p.k === 'lit' ? esc(p.s) : p.k === 'any' ? anyRun : p.k === 'one' ? anyOne : cls(p.chars))).join('');
+}
+
+/** Fields an expression reads (for mapping checks and `fields` output). */
+export function fieldsOf(e: Expr, out = new Set<string>()): Set<string> {
+  switch (e.k) {
+    case 'and': case 'or': e.items.forEach((x) => fieldsOf(x, out)); break;
+    case 'not': fieldsOf(e.item, out); break;
+    case 'pred':
+      if (e.field !== null) out.add(e.field);
+      if (e.pred.t === 'fieldref') out.add(e.pred.other);
+      break;
+    default: break;
+  }
+  return out;
+}
+
+/** Does any predicate satisfy `f`? */
+export function somePred(e: Expr, f: (field: string | null, p: Pred) => boolean): boolean {
+  switch (e.k) {
+    case 'and': case 'or': return e.items.some((x) => somePred(x, f));
+    case 'not': return somePred(e.item, f);
+    case 'pred': return f(e.field, e.pred);
+    default: return false;
+  }
+}
+
+/** Pretty text of an expression (debugging, golden tests). */
+export function showExpr(e: Expr): string {
+  switch (e.k) {
+    case 'const': return String(e.v);
+    case 'and': return `(${e.items.map(showExpr).join(' and ')})`;
+    case 'or': return `(${e.items.map(showExpr).join(' or ')})`;
+    case 'not': return `not ${showExpr(e.item)}`;
+    case 'pred': {
+      const f = e.field ?? '*';
+      const p = e.pred;
+      switch (p.t) {
+        case 'str': return `${f} ${p.cased ? 'glob_cs' : 'glob'} ${JSON.stringify(p.parts.map((x) => (x.k === 'lit' ? x.s : x.k === 'any' ? '*' : x.k === 'one' ? '?' : `[${x.chars}]`)).join(''))}`;
+        case 'num': return `${f} == ${p.n}`;
+        case 're': return `${f} =~ /${p.re.source}/${p.re.flags.i ? 'i' : ''}${p.re.flags.m ? 'm' : ''}${p.re.flags.s ? 's' : ''}`;
+        case 'cidr': return `${f} in ${p.cidr}`;
+        case 'cmp': return `${f} ${p.op} ${p.n}`;
+        case 'exists': return `exists(${f})`;
+        case 'null': return `null(${f})`;
+        case 'fieldref': return `${f} ${p.mode}${p.cased ? '_cs' : ''} field(${p.other})`;
+        case 'datepart': return `${p.part}(${f}) ${p.op} ${p.n}`;
+      }
+    }
+  }
+}
