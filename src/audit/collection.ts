@@ -111,7 +111,8 @@ export function parseServerInfo(text: string, file: string): ServerInfo {
   let installPath = str(o['InstallPath']) ?? str(o['MsiInstallPath']);
   if (installPath && !installPath.endsWith('\\')) installPath += '\\';
   return {
-    name: str(o['Name']) ?? str(o['Fqdn']),
+    // Event logs name the computer by its FQDN, so findings of both kinds share the host.
+    name: str(o['Fqdn']) ?? str(o['Name']),
     roles: parseRoles(str(o['ServerRole']) ?? ''),
     version: str(o['AdminDisplayVersion']) ?? str(o['ExSetupVersion']),
     installPath,

@@ -195,6 +195,6 @@ test('tracehound audit prints findings and exits 1 with --fail-on high on the Li
   const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Finding);
   assert.ok(lines.some((f) => f.check === 'impersonation' && f.severity === 'critical' && f.rule_id === null));
   for (const f of lines) for (const k of ['id', 'title', 'severity', 'confidence', 'techniques', 'host', 'first_seen', 'last_seen', 'count', 'evidence', 'fields', 'check', 'playbook']) assert.ok(k in f, k);
-  assert.equal(lines[0]!.host, 'EXCH01');
+  assert.equal(lines[0]!.host, 'EXCH01.corp.example');
   assert.ok(mirrored(dir, LIGHTNEURON_AGENT.assemblyPath));
 });

@@ -256,7 +256,7 @@ test('rulesetVersion: the rule files\' contents, not their names or order; place
 // ---- the command line ----
 
 const db = join(dir, 'cli', 'cases.db');
-const SAMPLES = 'samples';
+const SAMPLES = join('samples', 'demo-exchange01.jsonl');
 
 test('tracehound hunt twice over samples/ with --db: the same findings, no duplicates; hunts complete with inputs', async () => {
   const r1 = await cli(['hunt', SAMPLES, '--db', db, '--format', 'jsonl']);

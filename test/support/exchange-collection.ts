@@ -78,8 +78,8 @@ export function manifestCsv(rows: ManifestRow[]): string {
     ...rows.map((r) => [r.path, r.exists === false ? 'False' : 'True', r.exists === false ? '' : '1024', r.modified ?? '', r.modified ?? '', r.sha256 ?? ''].map(q).join(','))].join('\r\n') + '\r\n';
 }
 
-export function serverJson(role: 'Mailbox' | 'Edge', version = 'Version 15.2 (Build 1118.7)', name = 'EXCH01'): string {
-  return JSON.stringify({ Name: name, Fqdn: `${name.toLowerCase()}.contoso.local`, ServerRole: role, Edition: 'Standard', AdminDisplayVersion: version, InstallPath: ROOT }, null, 2);
+export function serverJson(role: 'Mailbox' | 'Edge', version = 'Version 15.2 (Build 1118.7)', fqdn = 'EXCH01.corp.example'): string {
+  return JSON.stringify({ Name: fqdn.split('.')[0], Fqdn: fqdn, ServerRole: role, Edition: 'Standard', AdminDisplayVersion: version, InstallPath: ROOT }, null, 2);
 }
 
 /** Where a server file is copied in the collection: dlls/C/Program Files/... */
