@@ -12,6 +12,14 @@ import type { EventRef, Event } from '../events/model.js';
 import { ruleKey, type CorrelationRule, type CorrelationCondition, type RuleProblem, type SigmaRule } from './model.js';
 import type { EventView } from './event-view.js';
 
+/**
+ * Group-by values compare like Sigma strings, case-insensitively: a host is `EXCH01.corp.example`
+ * in its own event logs and `exch01.corp.example` in Defender's tables.
+ */
+function groupKeyOf(values: (string | null)[]): string {
+  return JSON.stringify(values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)));
+}
+
 export interface CorrelationHit {
   rule: CorrelationRule;
   first: number;
@@ -122,7 +130,7 @@ export class Correlator {
       for (const g of a.rule.groupBy) groupVals[g] = view.strings(fieldFor(g))?.[0] ?? null;
       const vf = a.rule.condition.field?.[0];
       const val = vf ? view.strings(fieldFor(vf))?.[0] ?? null : null;
-      const e: Entry = { t: ev.time, pos, groupKey: JSON.stringify(a.rule.groupBy.map((g) => groupVals[g])), groupVals, val, refs: [{ rule: ruleKey(rule.meta), ref: ev.ref, time: ev.time }] };
+      const e: Entry = { t: ev.time, pos, groupKey: groupKeyOf(a.rule.groupBy.map((g) => groupVals[g]!)), groupVals, val, refs: [{ rule: ruleKey(rule.meta), ref: ev.ref, time: ev.time }] };
       if (ev.host) e.host = ev.host;
       a.entries.push(e);
     }
@@ -139,7 +147,7 @@ export class Correlator {
           const groupVals: Record<string, string | null> = {};
           for (const g of a.rule.groupBy) groupVals[g] = h.group[a.rule.aliases[g]?.[a.rule.rules[pos]!] ?? g] ?? null;
           const vf = a.rule.condition.field?.[0];
-          const e: Entry = { t: h.last, pos, groupKey: JSON.stringify(a.rule.groupBy.map((g) => groupVals[g])), groupVals, val: vf ? h.group[vf] ?? null : null, refs: h.events };
+          const e: Entry = { t: h.last, pos, groupKey: groupKeyOf(a.rule.groupBy.map((g) => groupVals[g]!)), groupVals, val: vf ? h.group[vf] ?? null : null, refs: h.events };
           if (h.host) e.host = h.host;
           a.entries.push(e);
         }

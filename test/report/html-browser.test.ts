@@ -162,7 +162,7 @@ test('the demo hunt\'s report, made by hunt --html in-process, and the README sc
     }
   }
   assert.equal(code, 0);
-  const findings = JSON.parse(readFileSync(join(dir, 'findings.json'), 'utf8')) as { id: string; title: string }[];
+  const findings = JSON.parse(readFileSync(join(dir, 'findings.json'), 'utf8')) as { id: string; title: string; first_seen: string | null }[];
   assert.ok(findings.length >= 5);
   assert.match(readFileSync(html, 'utf8'), /generated 2026-11-03T08:00:00\.000Z/, 'SOURCE_DATE_EPOCH fixes the report time');
 

@@ -129,6 +129,11 @@ export function dLoad(t, host, loaded, p) {
   return { ...base(t, host), ActionType: 'ImageLoaded', FileName: loaded.split('\\').pop(), FolderPath: loaded, SHA1: hash(loaded), MD5: hash(loaded, 'md5'), SHA256: '', FileSize: 14336, ...init(p), ReportId: record++ };
 }
 
+export function dReg(t, host, action, key, p, value = {}) {
+  return { ...base(t, host), ActionType: action, RegistryKey: key, RegistryValueType: value.type ?? '', RegistryValueName: value.name ?? '', RegistryValueData: value.data ?? '',
+    PreviousRegistryKey: '', PreviousRegistryValueName: '', PreviousRegistryValueData: '', ...init(p), ReportId: record++ };
+}
+
 function cell(v) {
   const s = v === undefined || v === null ? '' : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -5,7 +5,7 @@
 //   node test/rules/fixture-gen/make-t1505.002.mjs          (replaces rules/t1505.002/tests entirely)
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { EX, HOST, HOST2, DHOST, DHOST2, PS, guid, hash, sysmon, ps, mgmt, classic, scm7036, security4688, jsonl, xmlDoc, dFile, dProc, dLoad, csv, djson, write } from './lib.mjs';
+import { EX, HOST, HOST2, DHOST, DHOST2, PS, guid, hash, sysmon, ps, mgmt, classic, scm7036, security4688, jsonl, xmlDoc, dFile, dProc, dLoad, csv, djson, dReg, write } from './lib.mjs';
 
 const ROOT = process.argv[2] ?? fileURLToPath(new URL('../../../rules/t1505.002/tests', import.meta.url));
 rmSync(ROOT, { recursive: true, force: true });
@@ -576,4 +576,345 @@ const appEv = (provider, id, level, t, host, data, q = level === 2 ? 49152 : lev
   // the agent list rewritten before the DLL arrived: wrong order
   W(R, 'negative', 'config-before-dll.jsonl', jsonl((() => { const s = seq('2026-11-09T10:00:00.000Z', [HOST, HOST, HOST], [5, 6]); const t = s[0].time; s[0].time = s[1].time; s[0].named.UtcTime = s[1].named.UtcTime; s[1].time = t; s[1].named.UtcTime = utc(t); return s; })()));
 }
+// ============ known vendor agents: the registration rules lower them, the vendor rules report them low ============
+// Exchange DkimSigner (open source, ships unsigned) and Broadcom/Symantec Mail Security, from the
+// folders and names of t1505_vendor_agent_dirs / t1505_vendor_agent_names in data/tuning.
+const DKIM_DIR = 'C:\\Program Files\\Exchange DkimSigner';
+const DKIM_DLL = `${DKIM_DIR}\\ExchangeDkimSigner.dll`;
+const DKIM_FACTORY = 'Exchange.DkimSigner.DkimSigningRoutingAgentFactory';
+const SMSMSE_DLL = 'C:\\Program Files\\Symantec\\SMSMSE\\7.5\\Server\\Symantec.MailSecurity.Server.TransportAgent.dll';
+const SMSMSE_FACTORY = 'Symantec.MailSecurity.Server.TransportAgent.SMSMSERoutingAgentFactory';
+const dkimInstall = `-Name "Exchange DkimSigner" -TransportAgentFactory "${DKIM_FACTORY}" -AssemblyPath "${DKIM_DLL}"`;
+const EMS_CLIENT = { proc: '7712 w3wp#MSExchangePowerShellAppPool', caller: 'corp.example/Admins/j.keller' };
+// a vendor's name taken by an agent from elsewhere, and a path that climbs out of the vendor folder
+const fakeVendorParams = `-Name "Exchange DkimSigner" -TransportAgentFactory "Relay.Factory" -AssemblyPath "C:\\ProgramData\\Relay\\relay.dll"`;
+const traversalParams = `-Name "Mail Relay Helper" -TransportAgentFactory "Relay.Factory" -AssemblyPath "${DKIM_DIR}\\..\\..\\..\\ProgramData\\Relay\\relay.dll"`;
+// the vendor's folder name recreated where anyone with a foothold can write
+const lookalikeFolderParams = `-Name "SMSMSERoutingAgent" -TransportAgentFactory "${SMSMSE_FACTORY}" -AssemblyPath "C:\\ProgramData\\Symantec\\SMSMSE\\Symantec.MailSecurity.Server.TransportAgent.dll"`;
+{
+  const R = 'th_exchange_transport_agent_cmdlet_mgmt';
+  W(R, 'positive', 'vendor-name-or-folder-misused.jsonl', jsonl([
+    mgmt(1, '2026-11-04T10:00:00.000Z', HOST, 'Install-TransportAgent', fakeVendorParams, EMS_CLIENT),
+    mgmt(1, '2026-11-04T10:01:00.000Z', HOST, 'Install-TransportAgent', traversalParams, EMS_CLIENT),
+    mgmt(1, '2026-11-04T10:02:00.000Z', HOST, 'Install-TransportAgent', lookalikeFolderParams, EMS_CLIENT),
+  ]));
+  W(R, 'negative', 'vendor-agent.jsonl', jsonl([
+    mgmt(1, '2026-11-03T10:12:00.000Z', HOST, 'Install-TransportAgent', dkimInstall, EMS_CLIENT),
+    mgmt(1, '2026-11-03T10:12:40.000Z', HOST, 'Enable-TransportAgent', '-Identity "Exchange DkimSigner"', EMS_CLIENT),
+  ]));
+  W(R, 'negative', 'vendor-agent.xml', xmlDoc([
+    mgmt(1, '2026-11-03T11:00:00.000Z', HOST2, 'Install-TransportAgent', `-Name "SMSMSERoutingAgent" -TransportAgentFactory "${SMSMSE_FACTORY}" -AssemblyPath "${SMSMSE_DLL}"`, EMS_CLIENT),
+    mgmt(1, '2026-11-03T11:00:30.000Z', HOST2, 'Set-TransportAgent', '-Identity "SMSMSERoutingAgent" -Priority "3"', EMS_CLIENT),
+  ]));
+}
+{
+  const R = 'th_exchange_vendor_agent_cmdlet_mgmt';
+  W(R, 'positive', 'msexchange.jsonl', jsonl([
+    mgmt(1, '2026-11-03T10:12:00.000Z', HOST, 'Install-TransportAgent', dkimInstall, EMS_CLIENT),
+    mgmt(1, '2026-11-03T10:12:40.000Z', HOST, 'Enable-TransportAgent', '-Identity "Exchange DkimSigner"', EMS_CLIENT),
+  ]));
+  W(R, 'positive', 'msexchange.xml', xmlDoc([
+    mgmt(3, '2026-11-03T11:00:00.000Z', HOST2, 'Install-TransportAgent', `-Name "SMSMSERoutingAgent" -TransportAgentFactory "${SMSMSE_FACTORY}" -AssemblyPath "${SMSMSE_DLL}"`, LOCAL),
+    mgmt(1, '2026-11-03T11:00:30.000Z', HOST2, 'Set-TransportAgent', '-Identity "SMSMSERoutingAgent" -Priority "3"', EMS_CLIENT),
+  ]));
+  W(R, 'negative', 'msexchange.jsonl', jsonl([
+    mgmt(1, '2026-11-04T10:00:00.000Z', HOST, 'Install-TransportAgent', fakeVendorParams, EMS_CLIENT),
+    mgmt(1, '2026-11-04T10:01:00.000Z', HOST, 'Install-TransportAgent', traversalParams, EMS_CLIENT),
+    mgmt(1, '2026-11-04T10:02:00.000Z', HOST, 'Install-TransportAgent', lookalikeFolderParams, EMS_CLIENT),
+    mgmt(1, '2026-11-03T10:40:01.250Z', HOST, 'Install-TransportAgent', ctidParams),
+  ]));
+  W(R, 'negative', 'msexchange.xml', xmlDoc([
+    // removal and failure are other rules'
+    mgmt(1, '2026-11-05T09:00:00.000Z', HOST, 'Disable-TransportAgent', '-Identity "Exchange DkimSigner" -Confirm:$false', EMS_CLIENT),
+    mgmt(6, '2026-11-05T09:01:00.000Z', HOST, 'Install-TransportAgent', dkimInstall, { ...EMS_CLIENT, error: 'System.ArgumentException: Transport agent "Exchange DkimSigner" already exists.\r\nParameter name: Name' }),
+  ]));
+}
+{
+  const vendorModule = [
+    m4103('2026-11-03T10:12:00.000Z', HOST, 'Install-TransportAgent', [['Name', 'Exchange DkimSigner'], ['TransportAgentFactory', DKIM_FACTORY], ['AssemblyPath', DKIM_DLL]]),
+    m4103('2026-11-03T10:12:40.000Z', HOST, 'Enable-TransportAgent', [['Identity', 'Exchange DkimSigner']]),
+  ];
+  const vendorModule2 = [m4103('2026-11-03T11:00:30.000Z', HOST2, 'Set-TransportAgent', [['Identity', 'SMSMSERoutingAgent'], ['Priority', '3']])];
+  const misused = [
+    m4103('2026-11-04T10:00:00.000Z', HOST, 'Install-TransportAgent', [['Name', 'Exchange DkimSigner'], ['TransportAgentFactory', 'Relay.Factory'], ['AssemblyPath', 'C:\\ProgramData\\Relay\\relay.dll']]),
+    m4103('2026-11-04T10:01:00.000Z', HOST, 'Install-TransportAgent', [['Name', 'Mail Relay Helper'], ['TransportAgentFactory', 'Relay.Factory'], ['AssemblyPath', `${DKIM_DIR}\\..\\..\\..\\ProgramData\\Relay\\relay.dll`]]),
+  ];
+  // one pipeline enabling the vendor's agent and another
+  const twoAgents = [ps(4103, '2026-11-04T10:02:00.000Z', HOST, { ContextInfo: ctx('Enable-TransportAgent', '', `${PS} -NoExit -Command Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn`), UserData: '',
+    Payload: [payload('Enable-TransportAgent', [['Identity', 'Exchange DkimSigner']]), payload('Enable-TransportAgent', [['Identity', 'Mail Relay Helper']])].join('\r\n') }, 'S-1-5-21-1004336348-1177238915-682003330-1107')];
+  W('th_exchange_transport_agent_cmdlet_ps_module', 'positive', 'vendor-name-or-folder-misused.jsonl', jsonl([...misused, ...twoAgents]));
+  W('th_exchange_transport_agent_cmdlet_ps_module', 'negative', 'vendor-agent.jsonl', jsonl(vendorModule));
+  W('th_exchange_transport_agent_cmdlet_ps_module', 'negative', 'vendor-agent.xml', xmlDoc(vendorModule2));
+  const R = 'th_exchange_vendor_agent_cmdlet_ps_module';
+  W(R, 'positive', 'powershell.jsonl', jsonl([
+    m4103('2026-11-03T10:12:00.000Z', HOST, 'Install-TransportAgent', [['Name', 'Exchange DkimSigner'], ['TransportAgentFactory', DKIM_FACTORY], ['AssemblyPath', DKIM_DLL]]),
+    m4103('2026-11-03T10:12:40.000Z', HOST, 'Enable-TransportAgent', [['Identity', 'Exchange DkimSigner']]),
+  ]));
+  W(R, 'positive', 'powershell.xml', xmlDoc([
+    m4103('2026-11-03T11:00:00.000Z', HOST2, 'Install-TransportAgent', [['Name', 'SMSMSERoutingAgent'], ['TransportAgentFactory', SMSMSE_FACTORY], ['AssemblyPath', SMSMSE_DLL]]),
+    m4103('2026-11-03T11:00:30.000Z', HOST2, 'Set-TransportAgent', [['Identity', 'SMSMSERoutingAgent'], ['Priority', '3']]),
+  ]));
+  W(R, 'negative', 'powershell.jsonl', jsonl([
+    m4103('2026-11-04T10:00:00.000Z', HOST, 'Install-TransportAgent', [['Name', 'Exchange DkimSigner'], ['TransportAgentFactory', 'Relay.Factory'], ['AssemblyPath', 'C:\\ProgramData\\Relay\\relay.dll']]),
+    m4103('2026-11-04T10:01:00.000Z', HOST, 'Install-TransportAgent', [['Name', 'Mail Relay Helper'], ['TransportAgentFactory', 'Relay.Factory'], ['AssemblyPath', `${DKIM_DIR}\\..\\..\\..\\ProgramData\\Relay\\relay.dll`]]),
+    ps(4103, '2026-11-04T10:02:00.000Z', HOST, { ContextInfo: ctx('Enable-TransportAgent', '', `${PS} -NoExit -Command Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn`), UserData: '',
+      Payload: [payload('Enable-TransportAgent', [['Identity', 'Exchange DkimSigner']]), payload('Enable-TransportAgent', [['Identity', 'Mail Relay Helper']])].join('\r\n') }, 'S-1-5-21-1004336348-1177238915-682003330-1107'),
+  ]));
+  W(R, 'negative', 'powershell.xml', xmlDoc([
+    m4103('2026-11-05T09:00:00.000Z', HOST, 'Disable-TransportAgent', [['Identity', 'Exchange DkimSigner'], ['Confirm', 'False']]),
+    m4103('2026-11-05T09:01:00.000Z', HOST, 'Get-TransportAgent', [['Identity', 'Exchange DkimSigner']]),
+  ]));
+}
+{
+  const dkimInstallText = `Install-TransportAgent -Name "Exchange DkimSigner" -TransportAgentFactory "${DKIM_FACTORY}" -AssemblyPath "${DKIM_DLL}"`;
+  const vendorBlocks = [
+    s4104('2026-11-03T10:12:00.000Z', HOST, dkimInstallText),
+    s4104('2026-11-03T10:12:40.000Z', HOST, 'Enable-TransportAgent -Identity "Exchange DkimSigner"'),
+    // a vendor's own install script: one agent, installed and enabled
+    s4104('2026-11-03T11:00:00.000Z', HOST2, [
+      'Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn',
+      `Install-TransportAgent -Name 'SMSMSERoutingAgent' -TransportAgentFactory ${SMSMSE_FACTORY} -AssemblyPath '${SMSMSE_DLL}'`,
+      "Enable-TransportAgent -Identity 'SMSMSERoutingAgent'",
+    ].join('\r\n'), 'C:\\Program Files\\Symantec\\SMSMSE\\7.5\\Server\\Install-Agents.ps1'),
+  ];
+  const misusedBlocks = [
+    // the vendor's name with an agent from elsewhere
+    s4104('2026-11-04T10:00:00.000Z', HOST, 'Install-TransportAgent -Name "Exchange DkimSigner" -TransportAgentFactory Relay.Factory -AssemblyPath "C:\\ProgramData\\Relay\\relay.dll"'),
+    // an abbreviated -AssemblyPath with the vendor's name given positionally
+    s4104('2026-11-04T10:00:30.000Z', HOST, "Install-TransportAgent 'Exchange DkimSigner' -Assem C:\\ProgramData\\Relay\\relay.dll -TransportAgentFactory Relay.Factory"),
+    // the vendor's agent and another in one block
+    s4104('2026-11-04T10:01:00.000Z', HOST, [dkimInstallText, 'Install-TransportAgent -Name "Mail Relay Helper" -TransportAgentFactory Relay.Factory -AssemblyPath "C:\\ProgramData\\Relay\\relay.dll"'].join('\r\n')),
+    s4104('2026-11-04T10:01:30.000Z', HOST, "Enable-TransportAgent 'Exchange DkimSigner'; Enable-TransportAgent 'Mail Relay Helper'"),
+    // out of the vendor folder
+    s4104('2026-11-04T10:02:00.000Z', HOST, `Install-TransportAgent -Name "Mail Relay Helper" -TransportAgentFactory Relay.Factory -AssemblyPath "${DKIM_DIR}\\..\\..\\..\\ProgramData\\Relay\\relay.dll"`),
+  ];
+  W('th_exchange_transport_agent_cmdlet_ps_script', 'positive', 'vendor-name-or-folder-misused.xml', xmlDoc(misusedBlocks));
+  W('th_exchange_transport_agent_cmdlet_ps_script', 'negative', 'vendor-agent.jsonl', jsonl(vendorBlocks));
+  const R = 'th_exchange_vendor_agent_cmdlet_ps_script';
+  W(R, 'positive', 'powershell.jsonl', jsonl([
+    s4104('2026-11-03T10:12:00.000Z', HOST, dkimInstallText),
+    s4104('2026-11-03T10:12:40.000Z', HOST, 'Enable-TransportAgent -Identity "Exchange DkimSigner"'),
+  ]));
+  W(R, 'positive', 'powershell.xml', xmlDoc([
+    s4104('2026-11-03T11:00:00.000Z', HOST2, [
+      'Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn',
+      `Install-TransportAgent -Name 'SMSMSERoutingAgent' -TransportAgentFactory ${SMSMSE_FACTORY} -AssemblyPath '${SMSMSE_DLL}'`,
+      "Enable-TransportAgent -Identity 'SMSMSERoutingAgent'",
+    ].join('\r\n'), 'C:\\Program Files\\Symantec\\SMSMSE\\7.5\\Server\\Install-Agents.ps1'),
+  ]));
+  W(R, 'negative', 'powershell.jsonl', jsonl([
+    s4104('2026-11-04T10:00:00.000Z', HOST, 'Install-TransportAgent -Name "Exchange DkimSigner" -TransportAgentFactory Relay.Factory -AssemblyPath "C:\\ProgramData\\Relay\\relay.dll"'),
+    s4104('2026-11-04T10:00:30.000Z', HOST, "Install-TransportAgent 'Exchange DkimSigner' -Assem C:\\ProgramData\\Relay\\relay.dll -TransportAgentFactory Relay.Factory"),
+    s4104('2026-11-04T10:01:30.000Z', HOST, "Enable-TransportAgent 'Exchange DkimSigner'; Enable-TransportAgent 'Mail Relay Helper'"),
+  ]));
+  W(R, 'negative', 'powershell.xml', xmlDoc([
+    s4104('2026-11-04T10:01:00.000Z', HOST, [dkimInstallText, 'Install-TransportAgent -Name "Mail Relay Helper" -TransportAgentFactory Relay.Factory -AssemblyPath "C:\\ProgramData\\Relay\\relay.dll"'].join('\r\n')),
+    s4104('2026-11-04T10:02:00.000Z', HOST, `Install-TransportAgent -Name "Mail Relay Helper" -TransportAgentFactory Relay.Factory -AssemblyPath "${DKIM_DIR}\\..\\..\\..\\ProgramData\\Relay\\relay.dll"`),
+    // removal, and the implicit-remoting proxy
+    s4104('2026-11-05T09:00:00.000Z', HOST, 'Disable-TransportAgent -Identity "Exchange DkimSigner" -Confirm:$false'),
+    s4104('2026-11-03T08:05:00.000Z', HOST, proxy('Enable-TransportAgent')),
+  ]));
+}
+{
+  const edgeLoad = (t, host, loaded, o = {}) => s7(t, host, { image: EDGE, loaded, ...o });
+  W('th_exchange_transport_untrusted_module_load', 'negative', 'vendor-folder-unsigned.jsonl', jsonl([
+    // an unsigned vendor agent in its own folder: reported low by th_exchange_transport_vendor_module_unsigned
+    edgeLoad('2026-11-03T10:14:02.000Z', HOST, DKIM_DLL, { signed: 'false', status: 'Unavailable', ofn: 'ExchangeDkimSigner.dll', description: 'ExchangeDkimSigner' }),
+    edgeLoad('2026-11-03T10:14:02.300Z', HOST, `${DKIM_DIR}\\MimeKit.dll`, { signed: 'false', status: 'Unavailable', ofn: 'MimeKit.dll' }),
+  ]));
+  W('th_exchange_transport_untrusted_module_load', 'positive', 'vendor-folder-bad-signature.jsonl', jsonl([
+    // a signature that is there but does not match the file stays high, vendor folder or not
+    s7('2026-11-04T06:10:00.000Z', HOST, { image: FET, loaded: SMSMSE_DLL, signed: 'true', signature: 'Symantec Corporation', status: 'Invalid', company: 'Symantec Corporation', user: SYSTEM }),
+    // the vendor's folder name recreated outside Program Files is not the vendor's folder
+    s7('2026-11-04T06:11:00.000Z', HOST, { image: FET, loaded: 'C:\\ProgramData\\Symantec\\SMSMSE\\Symantec.MailSecurity.Server.TransportAgent.dll', signed: 'false', status: 'Unavailable', user: SYSTEM }),
+  ]));
+  const R = 'th_exchange_transport_vendor_module_unsigned';
+  W(R, 'positive', 'sysmon.jsonl', jsonl([
+    edgeLoad('2026-11-03T10:14:02.000Z', HOST, DKIM_DLL, { signed: 'false', status: 'Unavailable', ofn: 'ExchangeDkimSigner.dll', description: 'ExchangeDkimSigner' }),
+    s7('2026-11-03T10:20:00.000Z', HOST, { image: FET, loaded: 'C:\\Program Files\\Symantec\\SMSMSE\\7.5\\Server\\SMSMSE.Scanner.Interop.dll', signed: 'false', status: 'Unavailable', user: SYSTEM }),
+  ]));
+  W(R, 'positive', 'sysmon.xml', xmlDoc([edgeLoad('2026-11-04T08:00:00.000Z', HOST2, `${DKIM_DIR}\\MimeKit.dll`, { signed: 'false', status: 'Unavailable', ofn: 'MimeKit.dll' })]));
+  W(R, 'negative', 'sysmon.jsonl', jsonl([
+    // validly signed in the vendor folder; unsigned outside it (the high rule's)
+    edgeLoad('2026-11-03T10:14:03.000Z', HOST, DKIM_DLL, { signed: 'true', signature: 'Exchange DkimSigner Project', status: 'Valid' }),
+    edgeLoad('2026-11-03T10:41:30.000Z', HOST, LOOKALIKE, { signed: 'false', status: 'Unavailable' }),
+    s7('2026-11-04T06:11:00.000Z', HOST, { image: FET, loaded: 'C:\\ProgramData\\Symantec\\SMSMSE\\Symantec.MailSecurity.Server.TransportAgent.dll', signed: 'false', status: 'Unavailable', user: SYSTEM }),
+  ]));
+  W(R, 'negative', 'sysmon.xml', xmlDoc([
+    // not a transport worker: the management shell loading the agent at install time
+    s7('2026-11-03T10:11:58.000Z', HOST, { image: W3WP, loaded: DKIM_DLL, signed: 'false', status: 'Unavailable', user: SYSTEM }),
+    edgeLoad('2026-11-03T10:14:04.000Z', HOST, `${EX}\\Bin\\Microsoft.Exchange.Transport.dll`, MS),
+  ]));
+}
+
+// ============ LightNeuron staging, remote launch and clean-up (CTID Turla emulation, steps 18.2–18.6) ============
+const WS = 'ADM01.corp.example', DWS = 'adm01.corp.example';
+const FIREFOX = 'C:\\Program Files\\Mozilla Firefox\\firefox.exe';
+const WMI = 'C:\\Windows\\System32\\wbem\\WmiPrvSE.exe', WMIC = 'C:\\Windows\\System32\\wbem\\WMIC.exe';
+const OPERATOR = 'CORP\\a.vogel-adm';
+const ffx = { image: FIREFOX, cmd: `"${FIREFOX}"`, pid: 5012, parent: 'explorer.exe', domain: 'corp', account: 'a.vogel-adm' };
+const cmdLine = (rest) => `"C:\\Windows\\system32\\cmd.exe" /c ${rest}`;
+{
+  const R = 'th_exchange_remote_copy_into_exchange_tree';
+  W(R, 'positive', 'sysmon.jsonl', jsonl([
+    s1('2026-11-10T10:21:07.000Z', WS, { image: CMD, ofn: 'Cmd.Exe', parent: FIREFOX, user: OPERATOR, cmd: cmdLine(`copy /Y C:\\Windows\\System32\\mtxconf.dll "\\\\EXCH01\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\TransportRoles\\agents\\Hygiene\\Microsoft.Exchange.Transport.Agent.ConnectionFiltering.dll"`) }),
+    // a moved install on E:, the destination unquoted with a switch after it
+    s1('2026-11-10T10:30:00.000Z', WS, { image: 'C:\\Windows\\System32\\xcopy.exe', ofn: 'XCOPY.EXE', parent: CMD, user: OPERATOR, cmd: 'xcopy C:\\Users\\Public\\relay.dll \\\\exch02\\e$\\Exchange2016\\TransportRoles\\agents\\Relay\\ /Y' }),
+    // robocopy: the destination is the second argument
+    security4688('2026-11-10T10:31:00.000Z', WS, { SubjectUserSid: 'S-1-5-21-1004336348-1177238915-682003330-1190', SubjectUserName: 'a.vogel-adm', SubjectDomainName: 'CORP', SubjectLogonId: '0x7a1f3c', NewProcessId: '0x1c40', NewProcessName: 'C:\\Windows\\System32\\Robocopy.exe', TokenElevationType: '%%1937', ProcessId: '0x1b20', CommandLine: 'robocopy C:\\Windows\\Temp\\stage "\\\\EXCH01\\C$\\Windows\\ServiceProfiles\\NetworkService\\AppData\\Local\\Temp" msmdat.xml /R:0', TargetUserSid: 'S-1-0-0', TargetUserName: '-', TargetDomainName: '-', TargetLogonId: '0x0', ParentProcessName: CMD, MandatoryLabel: 'S-1-16-12288' }),
+  ]));
+  W(R, 'positive', 'defender.csv', csv([
+    dProc('2026-11-10T10:22:08.0000000Z', DWS, PS, "powershell.exe -NoProfile -Command \"Copy-Item -Path C:\\Windows\\Temp\\exdbdata.dll -Destination '\\\\exch01\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\' -Force\"", ffx, { domain: 'corp', account: 'a.vogel-adm', ofn: 'PowerShell.EXE' }),
+    dProc('2026-11-10T10:25:11.0000000Z', DWS, CMD, cmdLine('move /Y C:\\Windows\\Temp\\perfe009.dat "\\\\EXCH01\\D$\\Exchange Server\\V15\\Bin\\winmail.dat"'), ffx, { domain: 'corp', account: 'a.vogel-adm', ofn: 'Cmd.Exe' }),
+  ]));
+  W(R, 'negative', 'sysmon.jsonl', jsonl([
+    // copying FROM the server (the UNC path is the source), listing a folder, a non-administrative share
+    s1('2026-11-10T09:00:00.000Z', WS, { image: CMD, ofn: 'Cmd.Exe', parent: 'C:\\Windows\\explorer.exe', cmd: cmdLine('copy "\\\\EXCH01\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\EdgeTransport.exe.config" C:\\Temp\\') }),
+    s1('2026-11-10T09:01:00.000Z', WS, { image: CMD, ofn: 'Cmd.Exe', parent: 'C:\\Windows\\explorer.exe', cmd: cmdLine('dir "\\\\EXCH01\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\TransportRoles\\agents\\"') }),
+    s1('2026-11-10T09:02:00.000Z', WS, { image: CMD, ofn: 'Cmd.Exe', parent: 'C:\\Windows\\explorer.exe', cmd: cmdLine('copy C:\\Temp\\relay.dll "\\\\fileserver\\software\\Exchange Server\\V15\\Bin\\relay.dll"') }),
+  ]));
+  W(R, 'negative', 'defender.csv', csv([
+    // collecting logs from the server; a copy to another folder of the server
+    dProc('2026-11-10T09:03:00.0000000Z', DWS, 'C:\\Windows\\System32\\Robocopy.exe', 'robocopy "\\\\EXCH01\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\TransportRoles\\Logs\\MessageTracking" C:\\IR\\MessageTracking /E', { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'm.ortiz' }, { domain: 'corp', account: 'm.ortiz', ofn: 'robocopy.exe' }),
+    dProc('2026-11-10T09:04:00.0000000Z', DWS, PS, 'powershell.exe -Command "Copy-Item C:\\Tools\\Get-QueueReport.ps1 -Destination \\\\EXCH01\\C$\\Scripts\\"', { image: 'C:\\Windows\\explorer.exe', pid: 3300, parent: 'userinit.exe', domain: 'corp', account: 'm.ortiz' }, { domain: 'corp', account: 'm.ortiz', ofn: 'PowerShell.EXE' }),
+  ]));
+}
+{
+  const R = 'th_wmi_remote_system32_powershell_script';
+  const remote = 'cmd.exe /c powershell.exe -File C:\\Windows\\System32\\msiex.ps1 > C:\\Windows\\Temp\\msiexinstallation.log 2>&1';
+  W(R, 'positive', 'sysmon.jsonl', jsonl([
+    s1('2026-11-10T10:33:10.000Z', WS, { image: WMIC, ofn: 'wmic.exe', parent: CMD, user: OPERATOR, cmd: `wmic.exe  /node:EXCH01 /privileges:enable process call create "${remote}"` }),
+    s1('2026-11-10T10:33:11.000Z', HOST, { image: CMD, ofn: 'Cmd.Exe', parent: WMI, parentCmd: 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding', user: OPERATOR, cmd: remote }),
+    s1('2026-11-12T16:00:00.000Z', HOST2, { image: PS, ofn: 'PowerShell.EXE', parent: WMI, parentCmd: 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding', user: OPERATOR, cmd: 'powershell.exe -ExecutionPolicy Bypass -fi "C:\\Windows\\System32\\msinp.ps1"' }),
+  ]));
+  W(R, 'positive', 'defender.csv', csv([
+    dProc('2026-11-12T15:59:58.0000000Z', DWS, PS, "powershell.exe -NoProfile -Command \"Invoke-WmiMethod -ComputerName EXCH02 -Class Win32_Process -Name Create -ArgumentList 'powershell.exe -File %SystemRoot%\\System32\\msinp.ps1'\"", ffx, { domain: 'corp', account: 'a.vogel-adm', ofn: 'PowerShell.EXE' }),
+  ]));
+  W(R, 'negative', 'sysmon.jsonl', jsonl([
+    // a script from a scripts folder or from a module folder under System32, and remote WMI without a script
+    s1('2026-11-10T11:00:00.000Z', HOST, { image: PS, ofn: 'PowerShell.EXE', parent: WMI, user: 'CORP\\svc-monitor', cmd: 'powershell.exe -NoProfile -File C:\\Scripts\\Get-ServerInventory.ps1' }),
+    s1('2026-11-10T11:01:00.000Z', HOST, { image: PS, ofn: 'PowerShell.EXE', parent: WMI, user: 'CORP\\svc-monitor', cmd: 'powershell.exe -File C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\Modules\\Inventory\\Collect.ps1' }),
+    s1('2026-11-10T11:02:00.000Z', WS, { image: WMIC, ofn: 'wmic.exe', parent: CMD, user: 'CORP\\m.ortiz', cmd: 'wmic /node:EXCH01 process call create "cmd.exe /c ipconfig /all > C:\\Windows\\Temp\\ip.txt"' }),
+  ]));
+  W(R, 'negative', 'defender.csv', csv([
+    // the same script run locally, not through WMI (other rules see the script itself)
+    dProc('2026-11-10T11:03:00.0000000Z', DHOST, PS, 'powershell.exe -File C:\\Windows\\System32\\msiex.ps1', { image: 'C:\\Windows\\explorer.exe', pid: 3300, parent: 'userinit.exe', domain: 'corp', account: 'a.vogel-adm' }, { domain: 'corp', account: 'a.vogel-adm', ofn: 'PowerShell.EXE' }),
+    dProc('2026-11-10T11:04:00.0000000Z', DHOST, CMD, 'cmd.exe /c powershell.exe -File C:\\Windows\\Temp\\update.ps1', { image: WMI, cmd: 'C:\\Windows\\system32\\wbem\\wmiprvse.exe -secured -Embedding', pid: 3900, parent: 'svchost.exe', domain: 'nt authority', account: 'network service' }, { domain: 'corp', account: 'a.vogel-adm', ofn: 'Cmd.Exe' }),
+  ]));
+}
+{
+  const R = 'th_pssession_configuration_runas_ps_module';
+  const installer = [`${PS}  -File C:\\Windows\\System32\\msiex.ps1`, 'C:\\Windows\\System32\\msiex.ps1'];
+  W(R, 'positive', 'powershell.jsonl', jsonl([
+    m4103('2026-11-10T10:33:20.000Z', HOST, 'Register-PSSessionConfiguration', [['Name', 'ConnectionFiltering'], ['RunAsCredential', 'System.Management.Automation.PSCredential'], ['Force', 'True']], installer[1], installer[0]),
+    m4103('2026-11-11T09:00:00.000Z', HOST, 'Set-PSSessionConfiguration', [['Name', 'MailOps'], ['RunAsCredential', 'System.Management.Automation.PSCredential']]),
+  ]));
+  W(R, 'positive', 'powershell.xml', xmlDoc([
+    m4103('2026-11-12T16:00:05.000Z', HOST2, 'Register-PSSessionConfiguration', [['Name', 'MailFilter'], ['RunAsCredential', 'System.Management.Automation.PSCredential'], ['ShowSecurityDescriptorUI', 'False']]),
+  ]));
+  W(R, 'negative', 'powershell.jsonl', jsonl([
+    // a JEA endpoint with a virtual account (no stored credential), and removing the endpoint
+    m4103('2026-11-10T09:00:00.000Z', HOST, 'Register-PSSessionConfiguration', [['Name', 'ExchangeHelpdesk'], ['Path', 'C:\\JEA\\ExchangeHelpdesk.pssc'], ['Force', 'True']]),
+    m4103('2026-11-10T10:34:40.000Z', HOST, 'Unregister-PSSessionConfiguration', [['Name', 'ConnectionFiltering'], ['Force', 'True']], installer[1], installer[0]),
+  ]));
+  W(R, 'negative', 'powershell.xml', xmlDoc([
+    m4103('2026-11-10T09:05:00.000Z', HOST, 'Get-PSSessionConfiguration', []),
+    m4103('2026-11-10T09:06:00.000Z', HOST, 'New-PSSession', [['ComputerName', 'EXCH01'], ['Credential', 'System.Management.Automation.PSCredential']]),
+  ]));
+}
+{
+  const R = 'th_wsman_plugin_runas_registry';
+  const WINRM_SVC = 'C:\\Windows\\System32\\svchost.exe';
+  const pluginXml = (name, runAs) => `<PlugInConfiguration xmlns="http://schemas.microsoft.com/wbem/wsman/1/config/PluginConfiguration" Name="${name}" Filename="%windir%\\system32\\pwrshplugin.dll" SDKVersion="2" XmlRenderingType="text" Enabled="True" Architecture="64" UseSharedProcess="false" ProcessIdleTimeoutSec="0"${runAs === undefined ? '' : ` RunAsUser="${runAs}" RunAsPassword="01000000d08c9ddf0115d1118c7a00c04fc297eb"`} OutputBufferingMode="Block"><InitializationParameters><Param Name="PSVersion" Value="5.1" /></InitializationParameters><Resources><Resource ResourceUri="http://schemas.microsoft.com/powershell/${name}" SupportsOptions="true" ExactMatch="true"><Security Uri="http://schemas.microsoft.com/powershell/${name}" ExactMatch="true" Sddl="O:NSG:BAD:P(A;;GA;;;BA)(A;;GA;;;IU)S:P(AU;FA;GA;;;WD)(AU;SA;GXGW;;;WD)" /></Resource></Resources><Quotas MaxMemoryPerShellMB="1024" /></PlugInConfiguration>`;
+  const s13 = (t, host, key, details) => sysmon(13, t, host, { EventType: 'SetValue', ProcessGuid: `{${guid()}}`, ProcessId: 1288, Image: WINRM_SVC, TargetObject: key, Details: details, User: NETSVC });
+  const PLUGIN = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WSMAN\\Plugin';
+  W(R, 'positive', 'sysmon.jsonl', jsonl([
+    s13('2026-11-10T10:33:21.000Z', HOST, `${PLUGIN}\\ConnectionFiltering\\ConfigXML`, pluginXml('ConnectionFiltering', OPERATOR)),
+    s13('2026-11-11T09:00:01.000Z', HOST2, `${PLUGIN}\\MailOps\\ConfigXML`, pluginXml('MailOps', 'CORP\\svc-mailops')),
+  ]));
+  const winrm = { image: WINRM_SVC, cmd: 'C:\\Windows\\System32\\svchost.exe -k NetworkService -p -s WinRM', pid: 1288, parent: 'services.exe', domain: 'nt authority', account: 'network service' };
+  W(R, 'positive', 'defender.csv', csv([
+    dReg('2026-11-12T16:00:06.0000000Z', DHOST2, 'RegistryValueSet', `HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WSMAN\\Plugin\\MailFilter`, winrm, { name: 'ConfigXML', type: 'String', data: pluginXml('MailFilter', 'CORP\\a.vogel-adm') }),
+  ]));
+  W(R, 'negative', 'sysmon.jsonl', jsonl([
+    // Windows' own endpoint, and an endpoint with an empty RunAs account
+    s13('2026-11-10T08:00:00.000Z', HOST, `${PLUGIN}\\microsoft.powershell\\ConfigXML`, pluginXml('microsoft.powershell')),
+    s13('2026-11-10T08:01:00.000Z', HOST, `${PLUGIN}\\ExchangeHelpdesk\\ConfigXML`, pluginXml('ExchangeHelpdesk', '')),
+    // another value of the plugin key
+    s13('2026-11-10T08:02:00.000Z', HOST, `${PLUGIN}\\MailOps\\Enabled`, 'DWORD (0x00000001)'),
+  ]));
+  W(R, 'negative', 'defender.csv', csv([
+    dReg('2026-11-10T08:03:00.0000000Z', DHOST, 'RegistryValueSet', 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service', { image: 'C:\\Windows\\System32\\svchost.exe', cmd: 'svchost.exe -k netsvcs -p -s gpsvc', pid: 1500, parent: 'services.exe' }, { name: 'AllowUnencryptedTraffic', type: 'Dword', data: '0' }),
+    dReg('2026-11-10T10:34:41.0000000Z', DHOST, 'RegistryValueSet', 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WSMAN\\Plugin\\microsoft.powershell', winrm, { name: 'ConfigXML', type: 'String', data: pluginXml('microsoft.powershell') }),
+  ]));
+}
+{
+  const R = 'th_exchange_agent_dll_loaded_by_cmdlet_host';
+  const WSMPROV = 'C:\\Windows\\System32\\wsmprovhost.exe', ISE = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell_ise.exe';
+  W(R, 'positive', 'sysmon.jsonl', jsonl([
+    s7('2026-11-10T10:33:45.000Z', HOST, { image: WSMPROV, loaded: LOOKALIKE, signed: 'false', status: 'Unavailable', user: OPERATOR, ofn: 'Microsoft.Exchange.Transport.Agent.ConnectionFiltering.dll' }),
+    s7('2026-11-11T09:10:00.000Z', HOST2, { image: PS, loaded: 'E:\\Exchange2016\\TransportRoles\\agents\\Relay\\relay.dll', signed: 'false', status: 'Unavailable', user: ADMIN }),
+    // signed, but not by a trusted signer
+    s7('2026-11-11T09:20:00.000Z', HOST, { image: W3WP, loaded: `${EX}\\Bin\\Microsoft.Exchange.Diagnostics.Helper.dll`, signed: 'true', signature: 'Contoso Mail Tools Ltd', status: 'Valid', company: 'Contoso Mail Tools Ltd', user: SYSTEM }),
+  ]));
+  W(R, 'positive', 'sysmon.xml', xmlDoc([
+    // a Microsoft name whose signature does not match the file
+    s7('2026-11-11T09:30:00.000Z', HOST, { image: ISE, loaded: `${HYG}\\Microsoft.Exchange.Transport.Agent.Hygiene.dll`, signed: 'true', signature: 'Microsoft Corporation', status: 'Invalid', company: 'Microsoft Corporation', user: ADMIN }),
+  ]));
+  W(R, 'negative', 'sysmon.jsonl', jsonl([
+    // a vendor agent installed from its own folder; Microsoft's assembly (the Atomic Red Team test's)
+    s7('2026-11-03T10:11:58.000Z', HOST, { image: W3WP, loaded: 'C:\\Program Files\\Exchange DkimSigner\\ExchangeDkimSigner.dll', signed: 'false', status: 'Unavailable', user: SYSTEM }),
+    s7('2026-11-11T09:40:00.000Z', HOST, { image: PS, loaded: `${EX}\\Bin\\Microsoft.Exchange.Security.Interop.dll`, ...MS, user: ADMIN }),
+  ]));
+  W(R, 'negative', 'sysmon.xml', xmlDoc([
+    // the transport worker (th_exchange_transport_untrusted_module_load's), a PowerShell module outside the Exchange tree
+    s7('2026-11-10T10:34:10.000Z', HOST, { image: EDGE, loaded: LOOKALIKE, signed: 'false', status: 'Unavailable' }),
+    s7('2026-11-11T09:50:00.000Z', HOST, { image: PS, loaded: 'C:\\Program Files\\WindowsPowerShell\\Modules\\PSWriteHTML\\1.0.0\\Lib\\Default\\HtmlAgilityPack.dll', signed: 'false', status: 'Unavailable', user: ADMIN }),
+  ]));
+}
+{
+  const R = 'th_system32_code_deleted_by_command';
+  const staged = ['mtxconf.dll', 'mtxcli.dll', 'msiex.ps1', 'wdr.rules.xml', 'perfe009.dat'].map((n) => `C:\\Windows\\System32\\${n}`).join(' ');
+  W(R, 'positive', 'sysmon.jsonl', jsonl([
+    s1('2026-11-10T10:45:00.000Z', WS, { image: CMD, ofn: 'Cmd.Exe', parent: FIREFOX, user: OPERATOR, cmd: cmdLine(`del /Q ${staged}`) }),
+    s1('2026-11-12T16:10:00.000Z', HOST2, { image: PS, ofn: 'PowerShell.EXE', parent: WMI, user: OPERATOR, cmd: 'powershell.exe -NoProfile -Command "Remove-Item -Force C:\\Windows\\System32\\msinp.ps1"' }),
+  ]));
+  W(R, 'positive', 'defender.csv', csv([
+    dProc('2026-11-10T10:45:30.0000000Z', DWS, CMD, cmdLine('erase "C:\\Windows\\SysWOW64\\mtxcli.dll"'), ffx, { domain: 'corp', account: 'a.vogel-adm', ofn: 'Cmd.Exe' }),
+  ]));
+  W(R, 'negative', 'sysmon.jsonl', jsonl([
+    s1('2026-11-10T09:10:00.000Z', WS, { image: CMD, ofn: 'Cmd.Exe', parent: 'C:\\Windows\\explorer.exe', cmd: cmdLine('del /Q C:\\Windows\\Temp\\*.tmp') }),
+    s1('2026-11-10T09:11:00.000Z', HOST, { image: CMD, ofn: 'Cmd.Exe', parent: 'C:\\Windows\\explorer.exe', cmd: cmdLine('del C:\\Windows\\System32\\LogFiles\\W3SVC1\\u_ex261101.log') }),
+  ]));
+  W(R, 'negative', 'defender.csv', csv([
+    // the System32 file is another command's argument, not del's
+    dProc('2026-11-10T09:12:00.0000000Z', DWS, CMD, cmdLine('del C:\\Windows\\Temp\\setup.dll & copy C:\\Windows\\System32\\msvcr100.dll C:\\Temp\\'), { image: 'C:\\Windows\\explorer.exe', pid: 3300, parent: 'userinit.exe', domain: 'corp', account: 'm.ortiz' }, { domain: 'corp', account: 'm.ortiz', ofn: 'Cmd.Exe' }),
+    dProc('2026-11-10T09:13:00.0000000Z', DWS, PS, 'powershell.exe -Command "Get-ChildItem C:\\Windows\\System32\\*.dll | Measure-Object"', { image: 'C:\\Windows\\explorer.exe', pid: 3300, parent: 'userinit.exe', domain: 'corp', account: 'm.ortiz' }, { domain: 'corp', account: 'm.ortiz', ofn: 'PowerShell.EXE' }),
+  ]));
+}
+{
+  const R = 'th_system32_code_deleted_by_shell';
+  const s23 = (t, host, image, target, user = OPERATOR) => sysmon(23, t, host, { ProcessGuid: `{${guid()}}`, ProcessId: 6240, User: user, Image: image, TargetFilename: target, Hashes: `SHA1=${hash(target)},MD5=${hash(target, 'md5')}`, IsExecutable: /\.(dll|exe)$/i.test(target) ? 'true' : 'false', Archived: 'false' });
+  W(R, 'positive', 'sysmon.jsonl', jsonl([
+    s23('2026-11-10T10:45:00.400Z', WS, CMD, 'C:\\Windows\\System32\\mtxconf.dll'),
+    s23('2026-11-12T16:10:00.300Z', HOST2, PS, 'C:\\Windows\\System32\\msinp.ps1'),
+  ]));
+  const delCmd = { image: CMD, cmd: cmdLine('del /Q C:\\Windows\\System32\\perfe009.dat'), pid: 6240, parent: 'firefox.exe', domain: 'corp', account: 'a.vogel-adm' };
+  W(R, 'positive', 'defender.csv', csv([
+    dFile('2026-11-10T10:45:00.5000000Z', DWS, 'FileDeleted', 'C:\\Windows\\System32\\perfe009.dat', delCmd),
+    dFile('2026-11-10T10:45:00.6000000Z', DWS, 'FileDeleted', 'C:\\Windows\\System32\\wdr.rules.xml', delCmd),
+  ]));
+  W(R, 'negative', 'sysmon.jsonl', jsonl([
+    // Windows servicing; temporary files; a log in a subfolder
+    s23('2026-11-10T03:00:00.000Z', HOST, 'C:\\Windows\\WinSxS\\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.17763.6410_none_1b2f3c4d5e6f7a8b\\TiWorker.exe', 'C:\\Windows\\System32\\msvcp110_win.dll', SYSTEM),
+    s23('2026-11-10T09:20:00.000Z', WS, CMD, 'C:\\Windows\\Temp\\setup.dll'),
+    s23('2026-11-10T09:21:00.000Z', HOST, CMD, 'C:\\Windows\\System32\\LogFiles\\W3SVC1\\u_ex261101.log', ADMIN),
+  ]));
+  W(R, 'negative', 'defender.csv', csv([
+    dFile('2026-11-10T03:01:00.0000000Z', DHOST, 'FileDeleted', 'C:\\Windows\\System32\\Microsoft.Exchange.Old.dll', { image: 'C:\\Windows\\System32\\msiexec.exe', cmd: 'C:\\Windows\\system32\\msiexec.exe /V', pid: 3310 }),
+    // a file created, not deleted
+    dFile('2026-11-10T09:22:00.0000000Z', DWS, 'FileCreated', 'C:\\Windows\\System32\\mtxconf.dll', { ...ffx }),
+  ]));
+}
+
 console.log('fixtures written to', ROOT);
