@@ -46,7 +46,8 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const h = s.hunt;
   say(values.quiet, `tracehound: ${s.events} events from ${h.files.read} file(s) written${values.out ? ` to ${values.out}` : ''} (${to})` +
     `${h.skipped.length ? `; ${h.skipped.length} file(s) skipped` : ''}${h.recordProblems ? `; ${h.recordProblems} unusable record(s)` : ''}`);
-  for (const sk of h.skipped) say(values.quiet, `  skipped ${sk.path}: ${sk.reason}`);
+  for (const sk of h.skipped.slice(0, 10)) say(values.quiet, `  skipped ${sk.path}: ${sk.reason}`);
+  if (h.skipped.length > 10) say(values.quiet, `  ... and ${h.skipped.length - 10} more skipped`);
   for (const u of h.unreadable) say(values.quiet, `  unreadable ${u.path}: ${u.reason}`);
   if (h.unreadable.length && s.events === 0) return EXIT.usage;
   return EXIT.ok;

@@ -20,6 +20,7 @@ commands:
   scenario NAME...        write deterministic synthetic evidence (lightneuron, atomic, benign-week)
   technique ID            the technique page (T1505.002: content, telemetry, playbook; ATT&CK fields)
   attack import FILE|DIR  import an ATT&CK STIX bundle or object folder into the local store
+  serve                   the local web UI on 127.0.0.1 (findings, triage, hunts, rules, technique)
   help [command]          this text, or a command's options
   version                 print the version
 
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'cases': return await (await import('./cases.js')).casesCommand(rest);
       case 'technique': return await (await import('./technique.js')).techniqueCommand(rest);
       case 'attack': return await (await import('./attack.js')).attackCommand(rest);
+      case 'serve': return await (await import('./serve.js')).serveCommand(rest);
       case 'version': case '--version': case '-V': {
         const pj = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
         process.stdout.write(`tracehound ${pj.version}\n`);

@@ -47,6 +47,19 @@ export const EVENT_COLUMNS: readonly [string, string][] = [
   ['fields', 'JSON'], ['nested_values', 'JSON'],
 ];
 
+/** SQLite: the event table (JSON columns as text). */
+export const SQLITE_CREATE_EVENTS = `CREATE TABLE events (event_id INTEGER PRIMARY KEY, time TEXT, time_ms INTEGER, host TEXT, product TEXT, service TEXT, category TEXT, categories TEXT, file TEXT, kind TEXT, record INTEGER, "offset" INTEGER, line INTEGER, fields TEXT, nested_values TEXT)`;
+
+/** SQLite: insert one row (bind the values of `sqliteRow`). */
+export const SQLITE_INSERT_EVENT = `INSERT INTO events VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
+
+export function sqliteRow(r: EventRow): unknown[] {
+  return EVENT_COLUMNS.map(([c]) => {
+    const v = (r as unknown as Record<string, unknown>)[c];
+    return c === 'fields' || c === 'nested_values' ? (v === null ? null : JSON.stringify(v)) : v;
+  });
+}
+
 function scalarString(v: FieldValue): string | null {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);

@@ -16,9 +16,9 @@ export function parseIPv4(s: string): bigint | null {
 
 export function parseIPv6(s: string): bigint | null {
   let str = s;
+  if (str.startsWith('[') && str.endsWith(']')) str = str.slice(1, -1);
   const pct = str.indexOf('%');
   if (pct >= 0) str = str.slice(0, pct); // zone id
-  if (str.startsWith('[') && str.endsWith(']')) str = str.slice(1, -1);
   if (!str.includes(':')) return null;
   let tailV4: bigint | null = null;
   const lastColon = str.lastIndexOf(':');
@@ -33,6 +33,8 @@ export function parseIPv6(s: string): bigint | null {
   const parse = (h: string) => (h === '' ? [] : h.split(':'));
   const head = parse(halves[0]!);
   const rest = halves.length === 2 ? parse(halves[1]!) : [];
+  // '::' stands for at least one group of zeros, so at most seven groups may be written beside it.
+  if (halves.length === 2 && head.length + rest.length > 7) return null;
   const groups = halves.length === 2 ? [...head, ...Array(8 - head.length - rest.length).fill('0'), ...rest] : head;
   if (groups.length !== 8) return null;
   let v = 0n;

@@ -36,6 +36,7 @@ const DETECTIONS: Record<string, string> = {
   re_class: `sel:\n  CommandLine|re: '[A-Z]:\\\\Temp\\\\[^\\\\]+\\.exe'\ncondition: sel`,
   re_space: `sel:\n  CommandLine|re: '\\s-nop\\s'\ncondition: sel`,
   cidr: `sel:\n  DestinationIp|cidr:\n    - 10.0.0.0/8\n    - 192.168.1.0/24\n    - 172.16.0.0/12\ncondition: sel`,
+  cidr_v6: `sel:\n  DestinationIp|cidr:\n    - '::1/128'\n    - 'fe80::/10'\n    - 'fc00::/7'\ncondition: sel`,
   exists_true: `sel:\n  User|exists: true\ncondition: sel`,
   exists_false: `sel:\n  User|exists: false\ncondition: sel`,
   null: `sel:\n  User: null\ncondition: sel`,
@@ -83,6 +84,10 @@ function rules(): SigmaDocument[] {
   for (const [name, ls] of [['service_security', '  product: windows\n  service: security'], ['no_category', '  product: windows']] as const) {
     docs.push(...parseSigmaText(doc(name, ++i, `sel:\n  CommandLine|contains: whoami\ncondition: sel`, ls), `${name}.yml`).docs);
   }
+  // a filter (filters spec: it suppresses the matches of the rules it applies to where it holds)
+  const f = parseSigmaText(`title: no SYSTEM\nfilter:\n  rules: any\n  sel:\n    User|contains: SYSTEM\n  condition: sel\nlogsource:\n  product: windows\n  category: process_creation\n`, 'filter.yml');
+  assert.deepEqual(f.errors, []);
+  docs.push(...f.docs);
   return docs;
 }
 
@@ -118,6 +123,7 @@ const EVENTS: Event[] = [
   ev({ DestinationIp: '10.1.2.3' }), ev({ DestinationIp: '010.001.002.003' }), ev({ DestinationIp: ' 192.168.1.77 ' }),
   ev({ DestinationIp: '192.168.2.1' }), ev({ DestinationIp: '172.31.255.255' }), ev({ DestinationIp: '172.32.0.1' }),
   ev({ DestinationIp: '::ffff:10.9.9.9' }), ev({ DestinationIp: '10.1.2' }), ev({ DestinationIp: '256.1.1.1' }), ev({ DestinationIp: ['8.8.8.8', '10.0.0.1'] }),
+  ...['fe80::1', 'FE80:0:0::abcd', '[fe80::1]', 'fe80::1%eth0', '::1', '0:0:0:0:0:0:0:1', '::FFFF:a01:203', '0:0:0:0:0:ffff:10.1.2.3', '2001:db8::1', 'fd12:3456::', '1::2::3', ':::', ' ::1 ', 'febf:ffff::', 'fec0::1', '::ffff:256.1.1.1'].map((ip) => ev({ DestinationIp: ip })),
   ev({ Signed: true, Image: 'a' }), ev({ Signed: 'TRUE', Image: 'b' }), ev({ Signed: 'false' }), ev({ Signed: 1 }),
   ev({ EventID: 4688.0 }), ev({ EventID: '04688' }), ev({ EventID: [1, 2] }),
   ev({ Data: ['Install-TransportAgent', '-Name "x"', 'Remote-ManagementShell-Unknown'], Channel: 'MSExchange Management' }, { product: 'windows', service: 'msexchange-management' }),

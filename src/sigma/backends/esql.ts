@@ -1,5 +1,198 @@
-// placeholder
-import type { Backend } from './types.js';
-import type { TargetMapping } from './mapping.js';
-export class EsqlBackend { constructor(_m: TargetMapping) { throw new Error('not yet'); } }
-export type _B = Backend;
+// ES|QL for Elasticsearch (data/backends/ecs.yaml). ES|QL compares text case-sensitively and has no
+// (?i): a case-insensitive Sigma value lower-cases the field (TO_LOWER) and the value; a
+// case-insensitive |re lower-cases the field and the regex (every letter the regex accepts, in its
+// lower-case form). RLIKE matches the whole value, so a Sigma regex (a search) is wrapped in `.*`.
+// ES|QL conditions are three-valued: under NOT, every field test also requires the field to exist,
+// so that NOT keeps Sigma's meaning for a missing field.
+import type { CorrelationRule, Part, SigmaRule } from '../model.js';
+import { ConversionError, and, expandClasses, foldParts, shapeOf, type Expr, type Pred } from './ir.js';
+import type { Backend, CorrelationInput } from './types.js';
+import { channelCondition, fieldTarget, firstThatConverts, type ColumnType, type LogsourceEntry, type TargetMapping } from './mapping.js';
+import { RegexDialectError, toLucene } from './regex-ast.js';
+
+/** An ES|QL string literal: triple-quoted (no escapes) when the text has backslashes or quotes. */
+export function esqlString(s: string): string {
+  if (s.includes('\u0000')) throw new ConversionError('a NUL character cannot be written in an ES|QL string', 'unsupported value');
+  // eslint-disable-next-line no-control-regex
+  if (/[\\"]/.test(s) && !s.includes('"""') && !/[\u0000-\u001f]/.test(s) && !s.endsWith('"')) return `"""${s}"""`;
+  return '"' + s.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!) + '"';
+}
+
+export function esqlField(n: string): string {
+  return n.split('.').every((p) => /^[A-Za-z_@][A-Za-z0-9_]*$/.test(p)) ? n : `\`${n.replace(/`/g, '``')}\``;
+}
+
+function likeEsc(s: string): string { return s.replace(/[\\*?]/g, '\\$&'); }
+
+interface Ctx { m: TargetMapping; e: LogsourceEntry }
+
+const NUMERIC: ReadonlySet<ColumnType> = new Set(['int', 'long', 'real']);
+
+export class EsqlBackend implements Backend {
+  readonly target = 'esql' as const;
+  readonly flavour = 'elasticsearch-ecs';
+  readonly separator = '\n\n';
+  private index: string;
+
+  constructor(private m: TargetMapping) {
+    this.index = String(m.settings['index'] ?? 'logs-*');
+  }
+
+  comment(text: string): string { return text.split('\n').map((l) => `// ${l}`).join('\n'); }
+
+  private col(ctx: Ctx, field: string): { name: string; type: ColumnType } {
+    const t = fieldTarget(ctx.m, ctx.e, field);
+    if (t.kind !== 'column') throw new ConversionError(`field '${field}' maps to a ${t.kind} target, which ES|QL does not support`, 'unmapped field');
+    if (t.prefix) throw new ConversionError(`field '${field}' maps with a value prefix, which ES|QL does not support`, 'unmapped field');
+    return { name: t.name, type: t.type };
+  }
+
+  private str(f: string, type: ColumnType, parts: Part[], cased: boolean): string {
+    const text = type === 'string' ? f : `TO_STRING(${f})`;
+    const folded = foldParts(parts, cased);
+    // no letters in the value: nothing to fold
+    const caseless = folded.every((p) => (p.k === 'lit' ? p.s.toLowerCase() === p.s.toUpperCase() : p.k === 'cls' ? p.chars.toLowerCase() === p.chars.toUpperCase() : true));
+    const subject = cased || caseless ? text : `TO_LOWER(${text})`;
+    const one = (ps: Part[]): string => {
+      const sh = shapeOf(ps);
+      switch (sh.kind) {
+        case 'any': return `${f} IS NOT NULL`;
+        case 'eq': return `${subject} == ${esqlString(sh.lit)}`;
+        case 'prefix': return `STARTS_WITH(${subject}, ${esqlString(sh.lit)})`;
+        case 'suffix': return `ENDS_WITH(${subject}, ${esqlString(sh.lit)})`;
+        default: return `${subject} LIKE ${esqlString(ps.map((p) => (p.k === 'lit' ? likeEsc(p.s) : p.k === 'any' ? '*' : '?')).join(''))}`;
+      }
+    };
+    const alts = expandClasses(folded, 16);
+    if (alts) return alts.length === 1 ? one(alts[0]!) : `(${alts.map(one).join(' OR ')})`;
+    // many windash characters: a whole-value regex
+    const re = folded.map((p) => (p.k === 'lit' ? [...p.s].map((c) => (/[.?+*|{}[\]()"\\#@&<>~]/.test(c) ? '\\' + c : c)).join('') : p.k === 'any' ? '.*' : p.k === 'one' ? '.' : `[${[...p.chars].map((c) => (/[\\\]\[^-]/.test(c) ? '\\' + c : c)).join('')}]`)).join('');
+    return `${subject} RLIKE ${esqlString(re)}`;
+  }
+
+  private pred(ctx: Ctx, field: string | null, p: Pred, neg: boolean): string {
+    if (field === null) {
+      const cols = ctx.e.keywords;
+      if (!cols) throw new ConversionError('ES|QL has no search over every field (keywords)', 'keywords');
+      return `(${cols.map((c) => this.on(c, 'string', p, neg)).join(' OR ')})`;
+    }
+    if (p.t === 'fieldref') {
+      const a = this.col(ctx, field), b = this.col(ctx, p.other);
+      const A0 = a.type === 'string' ? esqlField(a.name) : `TO_STRING(${esqlField(a.name)})`, B0 = b.type === 'string' ? esqlField(b.name) : `TO_STRING(${esqlField(b.name)})`;
+      const A = p.cased ? A0 : `TO_LOWER(${A0})`, B = p.cased ? B0 : `TO_LOWER(${B0})`;
+      const rel = p.mode === 'eq' ? `${A} == ${B}` : p.mode === 'contains' ? `LOCATE(${A}, ${B}) > 0` : p.mode === 'startswith' ? `STARTS_WITH(${A}, ${B})` : `ENDS_WITH(${A}, ${B})`;
+      return `(${esqlField(a.name)} IS NOT NULL AND ${esqlField(b.name)} IS NOT NULL AND ${rel})`;
+    }
+    const c = this.col(ctx, field);
+    return this.on(c.name, c.type, p, neg);
+  }
+
+  private on(name: string, type: ColumnType, p: Pred, neg: boolean): string {
+    const f = esqlField(name);
+    const guard = (x: string) => (neg ? `(${f} IS NOT NULL AND ${x})` : x);
+    switch (p.t) {
+      case 'str': {
+        const s = this.str(f, type, p.parts, p.cased);
+        return s.endsWith('IS NOT NULL') ? s : guard(s);
+      }
+      case 'num':
+        if (NUMERIC.has(type)) return guard(`${f} == ${p.n}`);
+      {
+        const text = type === 'string' ? f : `TO_STRING(${f})`;
+        const subject = p.forms.every((x) => x.toLowerCase() === x.toUpperCase()) ? text : `TO_LOWER(${text})`;
+        return guard(p.forms.length === 1 ? `${subject} == ${esqlString(p.forms[0]!)}` : `${subject} IN (${p.forms.map(esqlString).join(', ')})`);
+      }
+      case 're': {
+        let re: string;
+        try { re = toLucene(p.re, p.re.flags.i); } catch (e) { if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct'); throw e; }
+        const text = type === 'string' ? f : `TO_STRING(${f})`;
+        return guard(`${p.re.flags.i ? `TO_LOWER(${text})` : text} RLIKE ${esqlString(re)}`);
+      }
+      case 'cidr': return guard(`CIDR_MATCH(${type === 'ip' ? f : `TO_IP(${f})`}, ${esqlString(p.cidr)})`);
+      case 'cmp': {
+        const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+        return NUMERIC.has(type) ? guard(`${f} ${op} ${p.n}`) : `(TO_DOUBLE(${f}) IS NOT NULL AND TO_DOUBLE(${f}) ${op} ${p.n})`;
+      }
+      case 'exists': return `${f} IS NOT NULL`;
+      case 'null': return `${f} IS NULL`;
+      case 'datepart': throw new ConversionError('date-part modifiers are not supported by the ES|QL backend', 'date part');
+      case 'fieldref': throw new ConversionError('field references need two fields', 'fieldref');
+    }
+  }
+
+  expr(ctx: Ctx, e: Expr, neg = false): string {
+    switch (e.k) {
+      case 'const': return e.v ? 'TRUE' : 'FALSE';
+      case 'not': return `NOT ${this.wrap(ctx, e.item, !neg)}`;
+      case 'and': return e.items.map((x) => this.wrap(ctx, x, neg)).join(' AND ');
+      case 'or': {
+        const parts = e.items.map((x) => this.wrap(ctx, x, neg));
+        // `a == "x" OR a == "y"` -> `a IN ("x", "y")`
+        const groups = new Map<string, { i: number; vals: string[] }>();
+        const out: string[] = [];
+        for (const s of parts) {
+          const m = /^((?:TO_LOWER\()?[A-Za-z0-9_.@`]+\)?) == ("(?:[^"\\]|\\.)*"|"""[^]*?""")$/.exec(s);
+          if (m) {
+            const g = groups.get(m[1]!);
+            if (g) { g.vals.push(m[2]!); continue; }
+            groups.set(m[1]!, { i: out.length, vals: [m[2]!] });
+          }
+          out.push(s);
+        }
+        for (const [subject, g] of groups) if (g.vals.length > 1) out[g.i] = `${subject} IN (${g.vals.join(', ')})`;
+        return out.join(' OR ');
+      }
+      case 'pred': return this.pred(ctx, e.field, e.pred, neg);
+    }
+  }
+
+  private wrap(ctx: Ctx, e: Expr, neg: boolean): string {
+    const s = this.expr(ctx, e, neg);
+    return e.k === 'and' || e.k === 'or' ? `(${s})` : s;
+  }
+
+  private where(rule: SigmaRule, e: Expr): string {
+    return firstThatConverts(this.m, rule.logsource, (entry) => {
+      const ctx: Ctx = { m: this.m, e: entry };
+      const full = entry.channels ? and([channelCondition(rule.logsource), e]) : e;
+      const conds = [...(entry.condition ? [entry.condition] : []), ...(full.k === 'const' && full.v ? [] : [this.wrap(ctx, full, false)])];
+      return conds.join(' AND ') || 'TRUE';
+    });
+  }
+
+  rule(rule: SigmaRule, e: Expr): string {
+    return `FROM ${this.index}\n| WHERE ${this.where(rule, e)}`;
+  }
+
+  correlation(c: CorrelationRule, inputs: CorrelationInput[]): string {
+    const alias = (g: string, ref: string) => c.aliases[g]?.[ref] ?? g;
+    const vf = c.condition.field?.[0];
+    // One pass over the index: each event is tagged with the first referenced rule it matches.
+    const ctxs = inputs.map((inp) => firstThatConverts(this.m, inp.rule.logsource, (entry) => { this.where(inp.rule, inp.expr); return { m: this.m, e: entry } as Ctx; }));
+    const conds = inputs.map((inp) => this.where(inp.rule, inp.expr));
+    const caseOf = (vals: string[]) => `CASE(${conds.map((w, i) => `${w}, ${vals[i]}`).join(', ')}, NULL)`;
+    const evals = [`th_rule = ${caseOf(inputs.map((x) => esqlString(x.ref)))}`,
+      ...c.groupBy.map((g, k) => `th_g${k} = TO_LOWER(${caseOf(inputs.map((x, i) => esqlField(this.col(ctxs[i]!, alias(g, x.ref)).name)))})`),
+      ...(vf ? [`th_value = ${caseOf(inputs.map((x, i) => esqlField(this.col(ctxs[i]!, alias(vf, x.ref)).name)))}`] : [])];
+    const span = `${c.timespan / 1000} seconds`;
+    const by = [`th_bucket = DATE_TRUNC(${span}, @timestamp)`, ...c.groupBy.map((_, k) => `th_g${k}`)].join(', ');
+    const cond = (x: string) => {
+      const k = c.condition;
+      const out: string[] = [];
+      if (k.gt !== undefined) out.push(`${x} > ${k.gt}`);
+      if (k.gte !== undefined) out.push(`${x} >= ${k.gte}`);
+      if (k.lt !== undefined) out.push(`${x} < ${k.lt}`);
+      if (k.lte !== undefined) out.push(`${x} <= ${k.lte}`);
+      if (k.eq !== undefined) out.push(`${x} == ${k.eq}`);
+      if (k.neq !== undefined) out.push(`${x} != ${k.neq}`);
+      return out.join(' AND ') || 'TRUE';
+    };
+    const head = `FROM ${this.index}\n| EVAL ${evals.join(',\n    ')}\n| WHERE th_rule IS NOT NULL`;
+    switch (c.ctype) {
+      case 'event_count': return `${head}\n| STATS event_count = COUNT(*) BY ${by}\n| WHERE ${cond('event_count')}`;
+      case 'value_count': return `${head}\n| STATS value_count = COUNT_DISTINCT(th_value) BY ${by}\n| WHERE ${cond('value_count')}`;
+      case 'temporal': return `${head}\n| STATS rule_count = COUNT_DISTINCT(th_rule) BY ${by}\n| WHERE ${cond('rule_count')}`;
+      default: throw new ConversionError(`correlation type ${c.ctype} is not supported by the ES|QL backend (fixed time buckets cannot check the order)`, 'correlation');
+    }
+  }
+}

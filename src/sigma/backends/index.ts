@@ -31,7 +31,6 @@ function failure(c: Conversion, e: unknown): Conversion {
 /** Convert every rule and correlation of a set of documents; filters apply to the rules they name. */
 export function convertDocuments(docs: SigmaDocument[], backend: Backend): Conversion[] {
   const filters = docs.filter((d): d is FilterRule => d.type === 'filter');
-  const rules = docs.filter((d): d is SigmaRule => d.type === 'rule');
   const byRef = new Map<string, SigmaRule | CorrelationRule>();
   for (const d of docs) if (d.type !== 'filter') { if (d.meta.id) byRef.set(d.meta.id, d); if (d.meta.name) byRef.set(d.meta.name, d); }
   const out: Conversion[] = [];
@@ -55,7 +54,6 @@ export function convertDocuments(docs: SigmaDocument[], backend: Backend): Conve
       out.push({ ...c, query: backend.correlation(d, inputs) });
     } catch (e) { out.push(failure(c, e)); }
   }
-  void rules;
   return out;
 }
 

@@ -206,11 +206,6 @@ export function foldParts(parts: Part[], cased: boolean): Part[] {
   return parts.map((p) => (p.k === 'lit' ? lit(p.s.toLowerCase()) : p.k === 'cls' ? { k: 'cls', chars: p.chars.toLowerCase() } : p));
 }
 
-/** A glob as an anchored regex body over the whole value (JavaScript-compatible escapes). */
-export function globToRegexBody(parts: Part[], esc: (s: string) => string, anyRun: string, anyOne: string, cls: (chars: string) => string): string {
-  return parts.map((p) => (p.k === 'lit' ? esc(p.s) : p.k === 'any' ? anyRun : p.k === 'one' ? anyOne : cls(p.chars))).join('');
-}
-
 /** Fields an expression reads (for mapping checks and `fields` output). */
 export function fieldsOf(e: Expr, out = new Set<string>()): Set<string> {
   switch (e.k) {

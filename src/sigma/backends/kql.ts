@@ -3,7 +3,7 @@
 // the middle of a value and character classes become an anchored `matches regex` with (?i);
 // `|re` is printed in RE2 syntax (Kusto's regex engine) with tracehound's semantics.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, expandClasses, foldParts, shapeOf, and, type Expr, type Pred } from './ir.js';
+import { ConversionError, expandClasses, shapeOf, and, type Expr, type Pred } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { channelCondition, firstThatConverts, fieldTarget, type ColumnType, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
 import { RegexDialectError, toRe2 } from './regex-ast.js';
@@ -49,26 +49,7 @@ function globRe(parts: Part[]): string {
   return parts.map((p) => (p.k === 'lit' ? reEsc(p.s) : p.k === 'any' ? '.*' : p.k === 'one' ? '.' : clsEsc(p.chars))).join('');
 }
 
-const XML_ENT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
-/** A literal as it may appear in XML element text (entities for & < >, either form of quotes and line breaks). */
-function xmlTextRe(s: string): string {
-  let out = '';
-  for (const c of s) {
-    if (XML_ENT[c]) out += reEsc(XML_ENT[c]!);
-    else if (c === '"') out += '(?:"|&quot;)';
-    else if (c === "'") out += "(?:'|&apos;)";
-    else if (c === '\r') out += '(?:\\r|&#xD;|&#13;)';
-    else if (c === '\n') out += '(?:\\n|&#xA;|&#10;)';
-    else if (c === '\t') out += '(?:\\t|&#x9;|&#9;)';
-    else out += reEsc(c);
-  }
-  return out;
-}
-
-function xmlGlobRe(parts: Part[]): string {
-  return parts.map((p) => (p.k === 'lit' ? xmlTextRe(p.s) : p.k === 'any' ? '[^<]*' : p.k === 'one' ? '(?:[^<&]|&[^;<]*;)' : `(?:${[...p.chars].map(xmlTextRe).join('|')})`)).join('');
-}
 
 /** XML element text with the entities XML writes turned back into characters. */
 function unescapeXml(x: string): string {
@@ -351,7 +332,8 @@ export class KqlBackend implements Backend {
         return r.type === 'string' ? r.x : `tostring(${r.x})`;
       };
       const cols = [`th_rule = ${kqlString(inp.ref)}`, `th_time = ${kqlName(time)}`,
-        ...c.groupBy.map((g, k) => `${groupCols[k]} = ${val(alias(g, inp.ref))}`),
+        // group-by values compare case-insensitively, as in the correlator
+        ...c.groupBy.map((g, k) => `${groupCols[k]} = tolower(${val(alias(g, inp.ref))})`),
         ...(vf ? [`th_value = ${val(alias(vf, inp.ref))}`] : [])];
       return `let th_m${i} = ${kqlName(table)}\n${body}\n| project ${cols.join(', ')};`;
     });

@@ -13,7 +13,7 @@ import { windowsLogsourceMap, type WindowsLogsourceMap } from '../../events/logs
 import { ConversionError, and, or, type Expr } from './ir.js';
 import { parseSigmaString } from '../sigma-string.js';
 
-export type ColumnType = 'string' | 'int' | 'long' | 'real' | 'bool' | 'datetime' | 'dynamic' | 'guid';
+export type ColumnType = 'string' | 'int' | 'long' | 'real' | 'bool' | 'datetime' | 'dynamic' | 'guid' | 'ip';
 
 export type FieldTarget =
   /** a column (or ECS/Splunk field) of this name; `prefix` is written before compared values */

@@ -11,7 +11,8 @@ export type CharSet = [number, number][];
 export type RNode =
   | { t: 'alt'; items: RNode[] }
   | { t: 'seq'; items: RNode[] }
-  | { t: 'set'; set: CharSet }
+  /** `base` and `neg` keep how a class was written ([^...], \W, .), for case folding */
+  | { t: 'set'; set: CharSet; base?: CharSet; neg?: boolean }
   /** JavaScript `^` (start of input; with the m flag also after a line terminator) */
   | { t: 'bol' }
   /** JavaScript `$` (end of input; with the m flag also before a line terminator) */
@@ -220,7 +221,7 @@ export function parseSigmaRegex(pattern: string, flags: string): ParsedRegex {
       items.push(...(typeof a === 'number' ? single(a) : a));
     }
     const set = normalize(items);
-    return { t: 'set', set: neg ? complement(set) : set };
+    return neg ? { t: 'set', set: complement(set), base: set, neg: true } : { t: 'set', set };
   };
 
   const parseAtom = (): RNode => {
@@ -228,11 +229,13 @@ export function parseSigmaRegex(pattern: string, flags: string): ParsedRegex {
     switch (c) {
       case '^': i++; return { t: 'bol' };
       case '$': i++; return m ? { t: 'eos' } : { t: 'pdollar' };
-      case '.': i++; return { t: 'set', set: fl.has('s') ? [[0, MAX_CU]] : complement(LINE_TERMINATORS) };
+      case '.': i++; return fl.has('s') ? { t: 'set', set: [[0, MAX_CU]] } : { t: 'set', set: complement(LINE_TERMINATORS), base: LINE_TERMINATORS, neg: true };
       case '[': i++; return parseClass();
       case '\\': {
         i++;
+        const esc = src[i];
         const v = parseEscapeValue(false);
+        if (Array.isArray(v) && esc !== undefined && 'WSD'.includes(esc)) return { t: 'set', set: v, base: shorthand(esc.toLowerCase())!, neg: true };
         return Array.isArray(v) ? { t: 'set', set: v } : v;
       }
       case '(': {
@@ -309,29 +312,32 @@ function lowerOf(c: number): number {
   return l.length === 1 ? l.charCodeAt(0) : c;
 }
 
-/** Add the lower-case counterpart of every character of the set (ASCII and Latin ranges are folded per character). */
+/** The lower-case forms of the characters of a set (ASCII and Latin ranges per character, large other ranges kept). */
 export function foldSetLower(set: CharSet): CharSet {
-  const extra: CharSet = [];
+  const out: CharSet = [];
   for (const [lo, hi] of set) {
-    // Whole-range folds for the common blocks; per character elsewhere (bounded).
-    const aLo = Math.max(lo, 0x41), aHi = Math.min(hi, 0x5a);
-    if (aLo <= aHi) extra.push([aLo + 32, aHi + 32]);
-    const from = Math.max(lo, 0x80), to = Math.min(hi, 0x24f);
-    for (let c = from; c <= to; c++) { const l = lowerOf(c); if (l !== c) extra.push([l, l]); }
-    if (hi > 0x24f && hi - Math.max(lo, 0x250) < 4096) for (let c = Math.max(lo, 0x250); c <= hi; c++) { const l = lowerOf(c); if (l !== c) extra.push([l, l]); }
+    if (hi - lo > 4096) { out.push([lo, hi]); continue; }
+    let start = -1, prev = -2;
+    for (let c = lo; c <= hi; c++) {
+      const l = lowerOf(c);
+      if (l === c && c === prev + 1 && start >= 0) { prev = c; continue; }
+      if (start >= 0) out.push([start, prev]);
+      if (l === c) { start = c; prev = c; } else { out.push([l, l]); start = -1; prev = -2; }
+    }
+    if (start >= 0) out.push([start, prev]);
   }
-  return normalize([...set, ...extra]);
+  return normalize(out);
 }
 
 export function foldLower(n: RNode): RNode {
   switch (n.t) {
     case 'alt': return { t: 'alt', items: n.items.map(foldLower) };
     case 'seq': return { t: 'seq', items: n.items.map(foldLower) };
-    case 'set': {
-      // A negated class written in the rule is a complement here: in i-mode a character is excluded
-      // when any case form of it is; on lower-cased input only the lower-case forms occur.
+    case 'set':
+      // In i-mode a character matches a class when a case form of it is a member, and a negated
+      // class when none is: fold the members, then complement.
+      if (n.neg && n.base) return { t: 'set', set: complement(foldSetLower(n.base)) };
       return { t: 'set', set: foldSetLower(n.set) };
-    }
     case 'group': return { t: 'group', body: foldLower(n.body) };
     case 'look': return { ...n, body: foldLower(n.body) };
     case 'rep': return { ...n, body: foldLower(n.body) };
@@ -467,21 +473,184 @@ function printLu(n: RNode): string {
 }
 
 const LT_CLASS = '[\n\r\u2028\u2029]';
+const WORD_CLASS = '[0-9A-Za-z_]';
+const NONWORD_CLASS = '[^0-9A-Za-z_]';
+
+/** Can the node match the empty string? */
+function nullable(n: RNode): boolean {
+  switch (n.t) {
+    case 'set': return false;
+    case 'seq': return n.items.every(nullable);
+    case 'alt': return n.items.some(nullable);
+    case 'group': return nullable(n.body);
+    case 'rep': return n.min === 0 || nullable(n.body);
+    default: return true;
+  }
+}
+
+/** The characters a non-empty match of the node can start (first) or end with; null when not known (lookaround, back references). */
+function edge(n: RNode, first: boolean): CharSet | null {
+  switch (n.t) {
+    case 'set': return n.set;
+    case 'group': return edge(n.body, first);
+    case 'rep': return edge(n.body, first);
+    case 'alt': {
+      const sets = n.items.map((x) => edge(x, first));
+      return sets.some((x) => x === null) ? null : normalize(sets.flat() as CharSet);
+    }
+    case 'seq': {
+      const items = first ? n.items : [...n.items].reverse();
+      const acc: CharSet = [];
+      for (const x of items) {
+        const e = edge(x, first);
+        if (e === null) return null;
+        acc.push(...e);
+        if (!nullable(x)) break;
+      }
+      return normalize(acc);
+    }
+    case 'bol': case 'eos': case 'pdollar': case 'wordb': return [];
+    default: return null;
+  }
+}
+
+/** The characters next to position k of a sequence, looking back (or forward) past nullable items; null when unknown or at the sequence's end. */
+function neighbour(items: RNode[], k: number, back: boolean): CharSet | null {
+  const acc: CharSet = [];
+  for (let j = back ? k - 1 : k + 1; back ? j >= 0 : j < items.length; j += back ? -1 : 1) {
+    const e = edge(items[j]!, !back);
+    if (e === null) return null;
+    acc.push(...e);
+    if (!nullable(items[j]!)) return normalize(acc);
+  }
+  return null;
+}
+
+const NOTHING: RNode = { t: 'set', set: [] };
+
+/**
+ * Word boundaries inside a sequence whose neighbours are known: between a word and a non-word
+ * character a boundary always holds (dropped); between two of a kind never (the sequence fails).
+ */
+function resolveBoundaries(n: RNode): RNode {
+  switch (n.t) {
+    case 'alt': return { t: 'alt', items: n.items.map(resolveBoundaries) };
+    case 'group': return { t: 'group', body: resolveBoundaries(n.body) };
+    case 'rep': return { ...n, body: resolveBoundaries(n.body) };
+    case 'look': return { ...n, body: resolveBoundaries(n.body) };
+    case 'seq': {
+      let items = n.items.map(resolveBoundaries);
+      for (let pass = 0; pass < 6; pass++) {
+        const next = resolveSeq(items);
+        if (next === null) return NOTHING;
+        if (next.length === items.length && next.every((x, i) => x === items[i])) break;
+        items = next;
+      }
+      return { t: 'seq', items };
+    }
+    default: return n;
+  }
+}
+
+function intersect(a: CharSet, b: CharSet): CharSet {
+  const out: CharSet = [];
+  for (const [lo, hi] of a) for (const [lo2, hi2] of b) { const l = Math.max(lo, lo2), h = Math.min(hi, hi2); if (l <= h) out.push([l, h]); }
+  return normalize(out);
+}
+
+/** A run `S*` of one character set. */
+function starSet(n: RNode | undefined): CharSet | null {
+  return n?.t === 'rep' && n.min === 0 && n.max === Infinity && n.body.t === 'set' ? n.body.set : null;
+}
+
+/** One pass over a sequence's word boundaries; null when the sequence can never match. */
+function resolveSeq(items: RNode[]): RNode[] | null {
+  const nonWord = complement(WORD);
+  const kind = (set: CharSet | null): 'w' | 'n' | null => (set === null ? null : within(set, WORD) ? 'w' : within(set, nonWord) ? 'n' : null);
+  for (let k = 1; k < items.length - 1; k++) {
+    const x = items[k]!;
+    if (x.t !== 'wordb') continue;
+    const prev = kind(neighbour(items, k, true)), next = kind(neighbour(items, k, false));
+    if (prev && next) {
+      const holds = prev !== next;
+      if (holds !== x.neg) return [...items.slice(0, k), ...items.slice(k + 1)];
+      return null;
+    }
+    if (x.neg) continue;
+    // `S* \b y`: the run must end with the right kind of character (or be empty when the one before it is)
+    const before = starSet(items[k - 1]);
+    if (before && next) {
+      const prevBefore = kind(neighbour(items, k - 1, true));
+      if (prevBefore) {
+        const need = intersect(before, next === 'w' ? nonWord : WORD);
+        const run = { t: 'seq' as const, items: [items[k - 1]!, { t: 'set' as const, set: need }] };
+        const repl: RNode[] = prevBefore !== next ? [{ t: 'rep', body: run, min: 0, max: 1, lazy: false }] : run.items;
+        return [...items.slice(0, k - 1), ...repl, ...items.slice(k + 1)];
+      }
+    }
+    // `x \b S* ...`: the run must start with the right kind of character (or be empty when the one after it is)
+    const after = starSet(items[k + 1]);
+    if (after && prev) {
+      const nextAfter = kind(neighbour(items, k + 1, false));
+      if (nextAfter) {
+        const need = intersect(after, prev === 'w' ? nonWord : WORD);
+        const run = { t: 'seq' as const, items: [{ t: 'set' as const, set: need }, items[k + 1]!] };
+        const repl: RNode[] = nextAfter !== prev ? [{ t: 'rep', body: run, min: 0, max: 1, lazy: false }] : run.items;
+        return [...items.slice(0, k), ...repl, ...items.slice(k + 2)];
+      }
+    }
+  }
+  return items;
+}
+
+/** A leading (trailing) alternation with an anchor in a branch, distributed: (^|x)y -> ^y | xy. */
+function distribute(alts: RNode[], head: boolean): RNode[] {
+  const out: RNode[] = [];
+  for (const a of alts) {
+    const items = a.t === 'seq' ? a.items : [a];
+    const edgeItem = head ? items[0] : items.at(-1);
+    const inner = edgeItem?.t === 'group' ? edgeItem.body : edgeItem;
+    const anchor = (x: RNode) => { const y = x.t === 'seq' ? (head ? x.items[0] : x.items.at(-1)) : x; return y?.t === 'bol' || y?.t === 'eos' || y?.t === 'pdollar' || y?.t === 'wordb'; };
+    if (inner?.t === 'alt' && inner.items.some(anchor) && items.length > 1) {
+      const rest = head ? items.slice(1) : items.slice(0, -1);
+      for (const b of inner.items) out.push({ t: 'seq', items: head ? [b, ...rest] : [...rest, b] });
+    } else out.push(a);
+  }
+  return out.map((x) => (x.t === 'seq' ? { t: 'seq', items: x.items.flatMap((y) => (y.t === 'seq' ? y.items : [y])) } : x));
+}
+
+function within(set: CharSet, outer: CharSet): boolean {
+  return set.every(([lo, hi]) => outer.some(([a, b]) => lo >= a && hi <= b));
+}
 
 /**
  * A whole-value Lucene regex equivalent to searching the rule's regex: `.*(re).*`, with an anchor at
- * the start or end of every top-level alternative turned into the absence of the `.*`.
+ * the start or end of every top-level alternative turned into the absence of the `.*`, and a word
+ * boundary there into a required non-word (or word) neighbour or the end of the value.
  */
 export function toLucene(r: ParsedRegex, lower = false): string {
-  const root = lower ? foldLower(r.root) : r.root;
-  const alts = root.t === 'alt' ? root.items : [root];
+  const root = resolveBoundaries(lower ? foldLower(r.root) : r.root);
+  const alts = distribute(distribute(root.t === 'alt' ? root.items : [root], true), false);
   const out = alts.map((a) => {
-    let items = a.t === 'seq' ? [...a.items] : [a];
+    let items = a.t === 'seq' ? [...a.items] : a.t === 'group' && a.body.t === 'seq' ? [...a.body.items] : [a];
     let prefix = '.*', suffix = '.*';
     if (items[0]?.t === 'bol') { prefix = r.flags.m ? `(.*${LT_CLASS})?` : ''; items = items.slice(1); }
+    else if (items[0]?.t === 'wordb' && !items[0].neg && items.length > 1) {
+      const next = nullable({ t: 'seq', items: items.slice(1) }) ? null : edge({ t: 'seq', items: items.slice(1) }, true);
+      if (next && within(next, WORD)) prefix = `(.*${NONWORD_CLASS})?`;
+      else if (next && within(next, complement(WORD))) prefix = `.*${WORD_CLASS}`;
+      else throw new RegexDialectError('a word boundary (\\b) is supported only where the neighbouring characters are all word or all non-word characters');
+      items = items.slice(1);
+    }
     const last = items.at(-1);
     if (last && (last.t === 'eos' || last.t === 'pdollar')) {
       suffix = last.t === 'pdollar' ? '\n?' : r.flags.m ? `(${LT_CLASS}.*)?` : '';
+      items = items.slice(0, -1);
+    } else if (last?.t === 'wordb' && !last.neg && items.length > 1) {
+      const prev = nullable({ t: 'seq', items: items.slice(0, -1) }) ? null : edge({ t: 'seq', items: items.slice(0, -1) }, false);
+      if (prev && within(prev, WORD)) suffix = `(${NONWORD_CLASS}.*)?`;
+      else if (prev && within(prev, complement(WORD))) suffix = `${WORD_CLASS}.*`;
+      else throw new RegexDialectError('a word boundary (\\b) is supported only where the neighbouring characters are all word or all non-word characters');
       items = items.slice(0, -1);
     }
     const body = items.map(printLu).join('');

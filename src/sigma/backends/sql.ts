@@ -7,7 +7,7 @@ import { ConversionError, expandClasses, foldParts, shapeOf, type Expr, type Pre
 import type { Backend, CorrelationInput } from './types.js';
 import { loadMapping, type TargetMapping } from './mapping.js';
 import { toRe2, RegexDialectError } from './regex-ast.js';
-import { ipv4NetworkRegex } from './cidr.js';
+import { duckdbIpv6Hex, hexInNetwork, ipv4NetworkRegex } from './cidr.js';
 
 export type SqlDialect = 'duckdb' | 'sqlite';
 
@@ -108,7 +108,14 @@ export class SqlBackend implements Backend {
   /** A test on one value for a predicate (str, num, re, cidr, cmp), or null for whole-field predicates. */
   private valueTest(p: Pred): ((v: string) => string) | null {
     switch (p.t) {
-      case 'str': { this.strTest(p.parts, p.cased, 'x'); return (v) => this.strTest(p.parts, p.cased, v); }
+      case 'str': {
+        this.strTest(p.parts, p.cased, 'x');
+        const f = (v: string) => this.strTest(p.parts, p.cased, v);
+        // equality tests on one field are gathered into one IN list (see `or`)
+        const sh = shapeOf(foldParts(p.parts, p.cased));
+        if (sh.kind === 'eq') return Object.assign(f, { eq: { lit: sh.lit, cased: p.cased } });
+        return f;
+      }
       case 'num': {
         const numeric = p.forms.every((f) => /^[0-9.+-]*$/.test(f));
         const list = p.forms.map(sqlString).join(', ');
@@ -122,8 +129,11 @@ export class SqlBackend implements Backend {
       }
       case 'cidr': {
         if (!this.duck) throw new ConversionError('SQLite has no regular expressions to test an address against a network', 'cidr');
+        // a dotted IPv4 address, or any IPv6 form (IPv4-mapped for an IPv4 network), as the matcher parses them
+        const six = (v: string) => hexInNetwork(duckdbIpv6Hex(v, JS_WS), p.net);
+        if (p.net.v6) return six;
         const body = ipv4NetworkRegex(p.net);
-        return (v) => `regexp_full_match(${v}, ${sqlString(`(?i)[${JS_WS}]*(?:(?:::ffff:|0:0:0:0:0:ffff:))?${body}[${JS_WS}]*`)})`;
+        return (v) => `(regexp_full_match(${v}, ${sqlString(`[${JS_WS}]*${body}[${JS_WS}]*`)}) OR ${six(v)})`;
       }
       case 'cmp': {
         if (!this.duck) throw new ConversionError('SQLite cannot tell exactly whether a text is a number', 'numeric comparison');
@@ -181,11 +191,22 @@ export class SqlBackend implements Backend {
           }
           out.push(this.wrap(x));
         }
-        return out.map((s) => {
+        const printed = out.map((s) => {
           if (!s.startsWith('\u0000')) return s;
           const f = s.slice(1), tests = byField.get(f)!;
-          return this.exists(f, tests.length === 1 ? tests[0]! : (v) => `(${tests.map((t) => t(v)).join(' OR ')})`);
-        }).join(' OR ');
+          if (tests.length === 1) return this.exists(f, tests[0]!);
+          return this.exists(f, (v) => {
+            const parts: string[] = [];
+            const eqs = new Map<boolean, string[]>();
+            for (const t of tests) {
+              const eq = (t as { eq?: { lit: string; cased: boolean } }).eq;
+              if (eq) { let l = eqs.get(eq.cased); if (!l) eqs.set(eq.cased, (l = [])); l.push(sqlString(eq.lit)); } else parts.push(t(v));
+            }
+            for (const [cased, lits] of eqs) parts.unshift(lits.length === 1 ? `${cased ? v : `lower(${v})`} = ${lits[0]}` : `${cased ? v : `lower(${v})`} IN (${lits.join(', ')})`);
+            return balancedOr(parts);
+          });
+        });
+        return printed.length > 32 ? balancedOr(printed).slice(1, -1) : printed.join(' OR ');
       }
       case 'pred': return this.pred(e.field, e.pred);
     }
@@ -213,7 +234,8 @@ export class SqlBackend implements Backend {
     const vf = c.condition.field?.[0];
     const parts = inputs.map((inp, pos) => {
       const cols = [`${sqlString(inp.ref)} AS rule_ref`, `${pos} AS pos`, 'event_id', 'time_ms',
-        ...groupCols.map(({ g, col }) => `${this.groupExpr(alias(g, inp.ref))} AS ${col}`),
+        // group-by values compare case-insensitively, as in the correlator
+        ...groupCols.map(({ g, col }) => `lower(${this.groupExpr(alias(g, inp.ref))}) AS ${col}`),
         ...(vf ? [`${this.groupExpr(alias(vf, inp.ref))} AS val`] : [])];
       return `  SELECT ${cols.join(', ')}\n  FROM ${this.table}\n  WHERE time_ms IS NOT NULL AND ${this.logsource(inp.rule)}\n    AND ${this.wrap(inp.expr)}`;
     });
@@ -255,6 +277,15 @@ export class SqlBackend implements Backend {
       default: throw new ConversionError(`correlation type ${c.ctype} is not supported by the SQL backend`, 'correlation');
     }
   }
+}
+
+/** `a OR b OR ...` nested in groups, so long lists stay within SQLite's expression depth limit. */
+function balancedOr(parts: string[]): string {
+  if (parts.length === 1) return parts[0]!;
+  if (parts.length <= 32) return `(${parts.join(' OR ')})`;
+  const chunks: string[] = [];
+  for (let i = 0; i < parts.length; i += 32) chunks.push(balancedOr(parts.slice(i, i + 32)));
+  return balancedOr(chunks);
 }
 
 function reLit(c: string): string {
