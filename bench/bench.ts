@@ -132,4 +132,5 @@ async function sigmaBench(): Promise<void> {
   console.log('reference tools: no Sigma evaluator (Chainsaw, Hayabusa, Zircolite) is installable on this machine, so ratios are against our own naive evaluation');
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().then(async () => (await import('./web.js')).webBench()) // the web UI's /api/findings latency (bench/web.ts)
+  .catch((e) => { console.error(e); process.exit(1); });
