@@ -21,6 +21,8 @@ export interface TechniquePage {
   data_components: Record<string, AttackDataComponent>;
   store: StoreInfo | null;
   notes: string[];
+  /** the bundled rules' queries for one SIEM target (added by the caller: `technique --queries`) */
+  queries?: { target: string; rules: { rule_id: string | null; title: string; query?: string; error?: string }[] };
 }
 
 /** Builds the page; null when neither tracehound nor the store knows the id. */
@@ -255,6 +257,15 @@ function document(page: TechniquePage): Block[] {
     }
   }
 
+  if (page.queries) {
+    b.push({ t: 'h', level: 2, text: plain(`Detection queries (${page.queries.target}, from tracehound's rules)`) });
+    for (const q of page.queries.rules) {
+      b.push({ t: 'h', level: 3, text: plain(`${q.title}${q.rule_id ? `  [${q.rule_id}]` : ''}`) });
+      if (q.query !== undefined) b.push({ t: 'code', lines: q.query.split('\n'), lang: page.queries.target });
+      else b.push({ t: 'p', text: plain(`Not expressible in ${page.queries.target}: ${q.error ?? 'unknown reason'}`), indent: 1 });
+    }
+  }
+
   // references
   if (full?.references.length || off?.references.length) b.push({ t: 'h', level: 2, text: plain('References') });
   if (full) b.push({ t: 'list', items: full.references.map((r) => plain(`${r.tag} ${r.title}${r.url ? ` ${r.url}` : ''}`)) });
@@ -363,7 +374,7 @@ export function renderText(page: TechniquePage, width = 100): string {
         for (const row of blk.rows) { out.push(''); line(row.map((c, i) => wrapCell(flat(c), widths[i]!))); }
         break;
       }
-      case 'code': for (const l of blk.lines) out.push(...safeLines(l).map((x) => `      PS> ${x}`)); break;
+      case 'code': for (const l of blk.lines) out.push(...safeLines(l).map((x) => `      ${blk.lang === 'powershell' ? 'PS> ' : ''}${x}`)); break;
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n') + '\n';
@@ -467,5 +478,6 @@ export function renderJson(page: TechniquePage): string {
     attack: page.official ? { ...page.official, data_component_details: page.data_components } : null,
     related: page.related,
     attack_store: page.store,
+    ...(page.queries ? { queries: page.queries } : {}),
   }, 2) + '\n';
 }

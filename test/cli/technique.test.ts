@@ -238,3 +238,20 @@ test('with the shared ATT&CK bundle imported (--store): official fields merged, 
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown technique T9999: .* not in the imported ATT&CK data/);
 });
+
+test('technique --queries adds the bundled rules of the technique, converted to the target', () => {
+  const r = run(['technique', 'T1505.002', '--queries', 'kql', '--format', 'json']);
+  assert.equal(r.status, 0, r.stderr);
+  const page = JSON.parse(r.stdout) as { queries: { target: string; rules: { title: string; query?: string; error?: string }[] } };
+  assert.equal(page.queries.target, 'kql');
+  const files = fs.readdirSync(join(ROOT, 'rules', 't1505.002')).filter((f) => f.endsWith('.yml'));
+  assert.equal(page.queries.rules.length, files.length, 'one entry per rule and correlation of the pack');
+  assert.ok(page.queries.rules.every((q) => q.query !== undefined || q.error !== undefined));
+  assert.ok(page.queries.rules.some((q) => /DeviceProcessEvents/.test(q.query ?? '')));
+  const md = run(['technique', 'T1505.002', '--queries', 'spl', '--format', 'markdown']);
+  assert.equal(md.status, 0, md.stderr);
+  assert.match(md.stdout, /Detection queries \(spl/);
+  const bad = run(['technique', 'T1505.002', '--queries', 'sparql']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--queries must be one of/);
+});
