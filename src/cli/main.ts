@@ -13,6 +13,7 @@ commands:
   hunt PATH...            run Sigma rules over evidence files and print findings
   audit PATH...           audit the transport agents of a collected Exchange server
   rules check PATH...     validate Sigma rules
+  rules convert --to T    compile rules to KQL, SPL, ES|QL, EQL or SQL queries
   evtx dump|info FILE...  decode EVTX files to JSON lines or XML; header, chunks and problems
   export --to jsonl|parquet PATH... --out FILE   the normalised event table (what --to sql queries)
   cases list|show|set...  the case store: recorded hunts and findings, triage state, notes
@@ -25,6 +26,24 @@ commands:
   version                 print the version
 
 Run 'tracehound <command> --help' for a command's options.`;
+
+/** `tracehound help COMMAND`: the command's own help text (the overview for anything else). */
+async function commandHelp(cmd: string | undefined): Promise<string> {
+  switch (cmd) {
+    case 'hunt': return (await import('./hunt.js')).HUNT_HELP;
+    case 'audit': return (await import('./audit.js')).AUDIT_HELP;
+    case 'rules': { const r = await import('./rules.js'); return `${r.RULES_HELP}\n\n${r.CONVERT_HELP}`; }
+    case 'evtx': return (await import('./evtx.js')).EVTX_HELP;
+    case 'export': return (await import('./export.js')).EXPORT_HELP;
+    case 'fields': return (await import('./fields.js')).FIELDS_HELP;
+    case 'scenario': return (await import('./scenario.js')).SCENARIO_HELP;
+    case 'cases': return (await import('./cases.js')).CASES_HELP;
+    case 'technique': return (await import('./technique.js')).TECHNIQUE_HELP;
+    case 'attack': return (await import('./attack.js')).ATTACK_HELP;
+    case 'serve': return (await import('./serve.js')).SERVE_HELP;
+    default: return HELP;
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -48,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
       }
       case 'help': case '--help': case '-h': case undefined:
-        process.stdout.write((rest[0] === 'hunt' ? (await import('./hunt.js')).HUNT_HELP : rest[0] === 'audit' ? (await import('./audit.js')).AUDIT_HELP : HELP) + '\n');
+        process.stdout.write((await commandHelp(rest[0])) + '\n');
         return cmd === undefined ? EXIT.usage : EXIT.ok;
       default:
         throw new UsageError(`unknown command '${cmd}'. Run 'tracehound help'.`);
