@@ -5,7 +5,7 @@
 // ES|QL conditions are three-valued: under NOT, every field test also requires the field to exist,
 // so that NOT keeps Sigma's meaning for a missing field.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, and, expandClasses, foldParts, shapeOf, type Expr, type Pred } from './ir.js';
+import { ConversionError, and, expandClasses, foldParts, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { channelCondition, fieldTarget, firstThatConverts, type ColumnType, type LogsourceEntry, type TargetMapping } from './mapping.js';
 import { RegexDialectError, toLucene } from './regex-ast.js';
@@ -176,17 +176,7 @@ export class EsqlBackend implements Backend {
       ...(vf ? [`th_value = ${caseOf(inputs.map((x, i) => esqlField(this.col(ctxs[i]!, alias(vf, x.ref)).name)))}`] : [])];
     const span = `${c.timespan / 1000} seconds`;
     const by = [`th_bucket = DATE_TRUNC(${span}, @timestamp)`, ...c.groupBy.map((_, k) => `th_g${k}`)].join(', ');
-    const cond = (x: string) => {
-      const k = c.condition;
-      const out: string[] = [];
-      if (k.gt !== undefined) out.push(`${x} > ${k.gt}`);
-      if (k.gte !== undefined) out.push(`${x} >= ${k.gte}`);
-      if (k.lt !== undefined) out.push(`${x} < ${k.lt}`);
-      if (k.lte !== undefined) out.push(`${x} <= ${k.lte}`);
-      if (k.eq !== undefined) out.push(`${x} == ${k.eq}`);
-      if (k.neq !== undefined) out.push(`${x} != ${k.neq}`);
-      return out.join(' AND ') || 'TRUE';
-    };
+    const cond = (x: string) => conditionExpr(c.condition, x, { eq: '==', neq: '!=', and: ' AND ', none: 'TRUE', spaced: true });
     const head = `FROM ${this.index}\n| EVAL ${evals.join(',\n    ')}\n| WHERE th_rule IS NOT NULL`;
     switch (c.ctype) {
       case 'event_count': return `${head}\n| STATS event_count = COUNT(*) BY ${by}\n| WHERE ${cond('event_count')}`;

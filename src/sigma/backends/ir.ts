@@ -1,7 +1,7 @@
 // One lowering shared by every query backend: a rule's detection, after its modifiers, as a small
 // boolean expression over field predicates. The predicates keep tracehound's matching semantics
 // (README, "Sigma semantics"); each backend prints them or refuses the rule with a reason.
-import type { Cond, Detection, FilterRule, Item, Part, Search, SigmaRule, Value, CmpOp, DatePart } from '../model.js';
+import type { Cond, Detection, FilterRule, Item, Part, Search, SigmaRule, Value, CmpOp, DatePart, CorrelationCondition } from '../model.js';
 import { wrap } from '../sigma-string.js';
 import { parseCidr, type Network } from '../../util/ip.js';
 import { parseSigmaRegex, type ParsedRegex, RegexDialectError } from './regex-ast.js';
@@ -253,4 +253,14 @@ export function showExpr(e: Expr): string {
       }
     }
   }
+}
+
+/** How a target writes a correlation condition's comparisons. */
+export interface ComparisonSyntax { eq: string; neq: string; and: string; none: string; spaced: boolean }
+
+/** A correlation condition (`gte: 3`, `lt: 10`, ...) as the target's comparisons on `x`, ANDed. */
+export function conditionExpr(k: CorrelationCondition, x: string, s: ComparisonSyntax): string {
+  const ops: [number | undefined, string][] = [[k.gt, '>'], [k.gte, '>='], [k.lt, '<'], [k.lte, '<='], [k.eq, s.eq], [k.neq, s.neq]];
+  const sp = s.spaced ? ' ' : '';
+  return ops.filter(([v]) => v !== undefined).map(([v, op]) => `${x}${sp}${op}${sp}${v}`).join(s.and) || s.none;
 }

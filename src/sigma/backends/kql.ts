@@ -3,7 +3,7 @@
 // the middle of a value and character classes become an anchored `matches regex` with (?i);
 // `|re` is printed in RE2 syntax (Kusto's regex engine) with tracehound's semantics.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, expandClasses, shapeOf, and, type Expr, type Pred } from './ir.js';
+import { ConversionError, expandClasses, shapeOf, and, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { channelCondition, firstThatConverts, fieldTarget, type ColumnType, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
 import { RegexDialectError, toRe2 } from './regex-ast.js';
@@ -338,17 +338,7 @@ export class KqlBackend implements Backend {
       return `let th_m${i} = ${kqlName(table)}\n${body}\n| project ${cols.join(', ')};`;
     });
     const by = ['bin(th_time, ' + span + ')', ...groupCols].join(', ');
-    const cond = (x: string) => {
-      const k = c.condition;
-      const out: string[] = [];
-      if (k.gt !== undefined) out.push(`${x} > ${k.gt}`);
-      if (k.gte !== undefined) out.push(`${x} >= ${k.gte}`);
-      if (k.lt !== undefined) out.push(`${x} < ${k.lt}`);
-      if (k.lte !== undefined) out.push(`${x} <= ${k.lte}`);
-      if (k.eq !== undefined) out.push(`${x} == ${k.eq}`);
-      if (k.neq !== undefined) out.push(`${x} != ${k.neq}`);
-      return out.join(' and ') || 'true';
-    };
+    const cond = (x: string) => conditionExpr(c.condition, x, { eq: '==', neq: '!=', and: ' and ', none: 'true', spaced: true });
     const union = inputs.length === 1 ? 'th_m0' : `union ${inputs.map((_, i) => `th_m${i}`).join(', ')}`;
     switch (c.ctype) {
       case 'event_count':

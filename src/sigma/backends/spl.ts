@@ -4,7 +4,7 @@
 // (|re, `?` wildcards, literal `*`, |cased, numeric comparisons, field references) go whole — with
 // their negations — into one `| where` clause, so a negated regex is never applied positively.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, and, expandClasses, type Expr, type Pred } from './ir.js';
+import { ConversionError, and, expandClasses, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { channelCondition, fieldTarget, firstThatConverts, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
 import { RegexDialectError, toPcre } from './regex-ast.js';
@@ -204,17 +204,7 @@ export class SplBackend implements Backend {
     });
     const head = subs.length === 1 ? subs[0]! : `| multisearch\n${subs.map((s) => `  [ search ${s.replace(/\n/g, '\n    ')} ]`).join('\n')}`;
     const by = ['_time', ...groups].join(' ');
-    const cond = (x: string) => {
-      const k = c.condition;
-      const out: string[] = [];
-      if (k.gt !== undefined) out.push(`${x}>${k.gt}`);
-      if (k.gte !== undefined) out.push(`${x}>=${k.gte}`);
-      if (k.lt !== undefined) out.push(`${x}<${k.lt}`);
-      if (k.lte !== undefined) out.push(`${x}<=${k.lte}`);
-      if (k.eq !== undefined) out.push(`${x}==${k.eq}`);
-      if (k.neq !== undefined) out.push(`${x}!=${k.neq}`);
-      return out.join(' AND ') || 'true()';
-    };
+    const cond = (x: string) => conditionExpr(c.condition, x, { eq: '==', neq: '!=', and: ' AND ', none: 'true()', spaced: false });
     const tail = (agg: string, name: string) => `${head}\n| bin _time span=${span}\n| stats ${agg} AS ${name} BY ${by}\n| where ${cond(name)}`;
     switch (c.ctype) {
       case 'event_count': return tail('count', 'event_count');

@@ -3,7 +3,7 @@
 // multi-valued field matches when any value does and a missing field matches nothing, exactly as
 // the in-process matcher does; case-insensitive comparisons lower-case both sides.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, expandClasses, foldParts, shapeOf, type Expr, type Pred } from './ir.js';
+import { ConversionError, expandClasses, foldParts, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { loadMapping, type TargetMapping } from './mapping.js';
 import { toRe2, RegexDialectError } from './regex-ast.js';
@@ -241,17 +241,7 @@ export class SqlBackend implements Backend {
     });
     const partition = groupCols.length ? `PARTITION BY ${groupCols.map((x) => x.col).join(', ')} ` : '';
     const win = `(${partition}ORDER BY time_ms RANGE BETWEEN CURRENT ROW AND ${span} FOLLOWING)`;
-    const cond = (x: string) => {
-      const k = c.condition;
-      const out: string[] = [];
-      if (k.gt !== undefined) out.push(`${x} > ${k.gt}`);
-      if (k.gte !== undefined) out.push(`${x} >= ${k.gte}`);
-      if (k.lt !== undefined) out.push(`${x} < ${k.lt}`);
-      if (k.lte !== undefined) out.push(`${x} <= ${k.lte}`);
-      if (k.eq !== undefined) out.push(`${x} = ${k.eq}`);
-      if (k.neq !== undefined) out.push(`${x} <> ${k.neq}`);
-      return out.join(' AND ') || 'TRUE';
-    };
+    const cond = (x: string) => conditionExpr(c.condition, x, { eq: '=', neq: '<>', and: ' AND ', none: 'TRUE', spaced: true });
     const gsel = groupCols.map((x) => `${x.col} AS ${JSON.stringify(x.g)}`).join(', ');
     const head = `WITH matches AS (\n${parts.join('\n  UNION ALL\n')}\n)`;
     switch (c.ctype) {
