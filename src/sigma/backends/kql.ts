@@ -6,7 +6,7 @@ import type { CorrelationRule, Part, SigmaRule } from '../model.js';
 import { ConversionError, expandClasses, shapeOf, and, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { channelCondition, firstThatConverts, fieldTarget, type ColumnType, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { RegexDialectError, toRe2 } from './regex-ast.js';
+import { RegexDialectError, escapeRegexLiteral, toRe2 } from './regex-ast.js';
 
 /** A KQL string literal: verbatim (@"...") when that is simpler, else with escapes. */
 export function kqlString(s: string): string {
@@ -29,16 +29,7 @@ export function kqlName(n: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : `['${n.replace(/'/g, "\\'")}']`;
 }
 
-/** RE2 escaping of a literal, code point by code point. */
-function reEsc(s: string): string {
-  let out = '';
-  for (const c of s) {
-    const cp = c.codePointAt(0)!;
-    if (cp < 0x20 || cp === 0x7f || cp > 0x7e) out += `\\x{${cp.toString(16).toUpperCase()}}`;
-    else out += /[\\^$.|?*+()[\]{}\/]/.test(c) ? '\\' + c : c;
-  }
-  return out;
-}
+const reEsc = escapeRegexLiteral;
 
 function clsEsc(chars: string): string {
   return '[' + [...chars].map((c) => (/[\\\]\[^-]/.test(c) ? '\\' + c : c.codePointAt(0)! > 0x7e ? `\\x{${c.codePointAt(0)!.toString(16).toUpperCase()}}` : c)).join('') + ']';

@@ -658,3 +658,15 @@ export function toLucene(r: ParsedRegex, lower = false): string {
   });
   return out.length === 1 ? out[0]! : out.map((x) => `(${x})`).join('|');
 }
+
+/** A literal for RE2 or PCRE (the two agree on this escaping): metacharacters escaped, every
+ * control or non-ASCII code point written as \x{HEX}. */
+export function escapeRegexLiteral(s: string): string {
+  let out = '';
+  for (const c of s) {
+    const cp = c.codePointAt(0)!;
+    if (cp < 0x20 || cp === 0x7f || cp > 0x7e) out += `\\x{${cp.toString(16).toUpperCase()}}`;
+    else out += /[\\^$.|?*+()[\]{}\/]/.test(c) ? '\\' + c : c;
+  }
+  return out;
+}

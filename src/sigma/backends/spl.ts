@@ -7,7 +7,7 @@ import type { CorrelationRule, Part, SigmaRule } from '../model.js';
 import { ConversionError, and, expandClasses, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { channelCondition, fieldTarget, firstThatConverts, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { RegexDialectError, toPcre } from './regex-ast.js';
+import { RegexDialectError, escapeRegexLiteral, toPcre } from './regex-ast.js';
 
 /** A double-quoted SPL string (search terms and eval strings share the escaping of \ and "). */
 export function splString(s: string): string {
@@ -25,15 +25,7 @@ function searchField(n: string): string {
   return n;
 }
 
-function pcreEsc(s: string): string {
-  let out = '';
-  for (const c of s) {
-    const cp = c.codePointAt(0)!;
-    if (cp < 0x20 || cp === 0x7f || cp > 0x7e) out += `\\x{${cp.toString(16).toUpperCase()}}`;
-    else out += /[\\^$.|?*+()[\]{}\/]/.test(c) ? '\\' + c : c;
-  }
-  return out;
-}
+const pcreEsc = escapeRegexLiteral;
 
 /** A whole-value glob as a PCRE search: anchored where the value has no wildcard at that end. */
 function globPcre(parts: Part[], cased: boolean, prefix = ''): string {
