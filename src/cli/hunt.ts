@@ -44,6 +44,7 @@ audited as 'tracehound audit' does, and the audit's findings are printed with th
                      $TRACEHOUND_HOME/cases.db, else ~/.tracehound/cases.db; see 'tracehound cases')
   --no-db            do not record the hunt in the case store
   -o, --out FILE     write records to FILE
+  --progress         draw the progress line on standard error even when it is not a terminal
   -q, --quiet        no progress or summary on standard error
 
 Exit status: 0 done, 1 findings at or above --fail-on, 2 usage error, no rule loaded, or an
@@ -102,6 +103,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
     placeholders: { type: 'string' },
     html: { type: 'string' },
     threads: { type: 'string' },
+    progress: { type: 'boolean' },
     db: { type: 'string' },
     'no-db': { type: 'boolean' },
   });
@@ -150,7 +152,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   const metaByKey = new Map(loaded.docs.flatMap((d) => [d.meta.id, d.meta.name].filter((k): k is string => !!k).map((k) => [k, d.meta] as const)));
   const findings = new FindingBuilder({ ruleByKey: (k) => metaByKey.get(k), playbook: playbookStep });
   let worst = -1;
-  const bar = progressBar(!quiet && !!process.stderr.isTTY);
+  const bar = progressBar(!quiet && (!!values.progress || !!process.stderr.isTTY));
   const collection = new CollectionBuilder(microsoftRoots());
   const summary = await hunt({
     paths: positionals, ruleset, claim: (path, name) => collection.add(path, name), ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),

@@ -3,10 +3,9 @@
 // hunts the same way), and its progress is kept as a list of events that server-sent-event clients
 // replay and then follow.
 //
-// The child's standard error is its progress: the CLI draws its progress bar only on a terminal, so
-// the child is started with a one-line preload that says standard error is one; the bar's
-// `\r[###...] 3/10 files, 1,234 events` frames become `progress` events, every other line a `log`
-// event. The hunt's id is the row the child writes in the case store (found by its process id).
+// The child's standard error is its progress (`--progress` draws the bar there although it is a
+// pipe): the bar's `\r[###...] 3/10 files, 1,234 events` frames become `progress` events, every
+// other line a `log` event. The hunt's id is the row the child writes in the case store (found by its process id).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { devNull } from 'node:os';
@@ -49,10 +48,9 @@ const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 /** The command that runs the CLI: the sources through tsx when this module runs from them, else the built binary. */
 function cliCommand(): string[] {
   const root = packageRoot();
-  const tty = ['--import', 'data:text/javascript,process.stderr.isTTY=true'];
   return import.meta.url.endsWith('.ts')
-    ? [...tty, '--import', 'tsx', join(root, 'src', 'cli', 'main.ts')]
-    : [...tty, join(root, 'bin', 'tracehound.js')];
+    ? ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts')]
+    : [join(root, 'bin', 'tracehound.js')];
 }
 
 export class HuntJobs {
@@ -71,7 +69,7 @@ export class HuntJobs {
     try { statSync(abs); } catch (e) { throw new HuntError(`${abs}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or folder' : (e as Error).message}`, 400); }
     if (this.running.size >= MAX_RUNNING) throw new HuntError(`${MAX_RUNNING} hunts are already running; wait for one to finish`, 429);
     const startedAt = new Date(Date.now() - 1000).toISOString();
-    const child = spawn(process.execPath, [...cliCommand(), 'hunt', abs, '--db', this.dbPath, '--format', 'jsonl', '--out', devNull], {
+    const child = spawn(process.execPath, [...cliCommand(), 'hunt', abs, '--progress', '--db', this.dbPath, '--format', 'jsonl', '--out', devNull], {
       cwd: packageRoot(), env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'ignore', 'pipe'],
     });
     const job = new HuntJob(child, abs);
