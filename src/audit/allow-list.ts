@@ -24,6 +24,7 @@ export class AllowListError extends Error {
 }
 
 const MAX_ALLOW_BYTES = 4 * 1024 * 1024;
+const KEYS = ['name', 'factory', 'assemblyPath', 'sha256', 'note'] as const;
 
 export function parseAllowList(text: string, file: string): AllowEntry[] {
   if (text.length > MAX_ALLOW_BYTES) throw new AllowListError(file, `larger than ${MAX_ALLOW_BYTES} bytes`);
@@ -39,13 +40,13 @@ export function parseAllowList(text: string, file: string): AllowEntry[] {
     if (!e || typeof e !== 'object' || Array.isArray(e)) throw new AllowListError(file, `agents[${i}] must be a mapping`, line);
     const o = e as Record<string, unknown>;
     const out: AllowEntry = { name: '', line };
-    for (const k of ['name', 'factory', 'assemblyPath', 'sha256', 'note'] as const) {
+    for (const k of KEYS) {
       const v = o[k];
       if (v === undefined || v === null) continue;
       if (typeof v !== 'string' || v === '') throw new AllowListError(file, `agents[${i}].${k} must be a non-empty string`, line);
       out[k] = v;
     }
-    for (const k of Object.keys(o)) if (!['name', 'factory', 'assemblyPath', 'sha256', 'note'].includes(k)) throw new AllowListError(file, `agents[${i}]: unknown key '${k}'`, line);
+    for (const k of Object.keys(o)) if (!(KEYS as readonly string[]).includes(k)) throw new AllowListError(file, `agents[${i}]: unknown key '${k}'`, line);
     if (!out.name) throw new AllowListError(file, `agents[${i}] needs a name`, line);
     if (out.sha256 && !/^[0-9a-fA-F]{64}$/.test(out.sha256)) throw new AllowListError(file, `agents[${i}].sha256 is not 64 hex digits`, line);
     return out;

@@ -4,7 +4,7 @@ import type { AgentRegistry, RegisteredAgent } from '../sources/exchange/model.j
 import type { Severity } from '../findings/model.js';
 import type { Catalogue } from './catalogue.js';
 import type { Collection } from './collection.js';
-import { auditContext, findDll, serviceOf, type AuditIssue } from './checks.js';
+import { agentRef, auditContext, findDll, findManifest, serviceOf, type AuditIssue } from './checks.js';
 import { normPath } from './winpath.js';
 
 export type ChangeKind = 'added' | 'removed' | 'reordered' | 'enabled' | 'disabled' | 'repointed' | 'dll-changed';
@@ -19,10 +19,7 @@ function listKey(reg: AgentRegistry, service: string | null): string {
 
 /** The hash of the DLL behind an agent: the collected copy, else the manifest's. */
 function dllHash(c: Collection, a: RegisteredAgent): string | null {
-  const d = findDll(c, a.assemblyPath);
-  if (d) return d.sha256;
-  const n = normPath(a.assemblyPath);
-  return c.manifest.find((m) => normPath(m.path) === n)?.sha256 ?? null;
+  return findDll(c, a.assemblyPath)?.sha256 ?? findManifest(c, a.assemblyPath)?.sha256 ?? null;
 }
 
 export function diffCollections(old: Collection, cur: Collection, cat: Catalogue): AuditIssue[] {
@@ -33,18 +30,18 @@ export function diffCollections(old: Collection, cur: Collection, cat: Catalogue
   const change = (kind: ChangeKind, reg: AgentRegistry, a: RegisteredAgent, reason: string, prev?: RegisteredAgent) => {
     issues.push({
       check: 'baseline-change', severity: SEVERITY[kind], subject: `${a.name} ${kind}`, reasons: [reason],
-      evidence: [{ file: a.ref.file, kind: reg.source === 'Get-TransportAgent' ? 'cmdlet-export' : 'agents-config', ...(a.ref.line !== undefined ? { line: a.ref.line } : {}) }, ...(prev ? [{ file: prev.ref.file, kind: reg.source === 'Get-TransportAgent' ? 'cmdlet-export' as const : 'agents-config' as const, ...(prev.ref.line !== undefined ? { line: prev.ref.line } : {}) }] : [])],
+      evidence: [agentRef(reg, a), ...(prev ? [agentRef(reg, prev)] : [])],
       fields: { change: kind, agent: a.name, factory: a.factory, assemblyPath: a.assemblyPath, enabled: a.enabled, priority: a.priority, ...(prev ? { previousFactory: prev.factory, previousAssemblyPath: prev.assemblyPath, previousPriority: prev.priority, previousEnabled: prev.enabled } : {}) },
       times: [],
     });
   };
   for (const [key, reg] of after) {
     const prevReg = before.get(key);
-    const prevBy = new Map((prevReg?.agents ?? []).map((a) => [a.name.toLowerCase(), a]));
+    if (!prevReg) continue; // a list the baseline did not collect: nothing to compare
+    const prevBy = new Map(prevReg.agents.map((a) => [a.name.toLowerCase(), a]));
     const where = key.replace('|', ' list of ');
     for (const a of reg.agents) {
       const p = prevBy.get(a.name.toLowerCase());
-      if (!prevReg) continue; // a list the baseline did not collect: nothing to compare
       if (!p) { change('added', reg, a, `'${a.name}' (${a.factory} from ${a.assemblyPath}) was added to the ${where} at priority ${a.priority}`); continue; }
       if ((p.factory || a.factory) && (p.factory !== a.factory || normPath(p.assemblyPath) !== normPath(a.assemblyPath))) {
         change('repointed', reg, a, `'${a.name}' now loads ${a.factory} from ${a.assemblyPath}; before: ${p.factory} from ${p.assemblyPath}`, p);
@@ -55,10 +52,8 @@ export function diffCollections(old: Collection, cur: Collection, cat: Catalogue
       if (p.enabled !== a.enabled) change(a.enabled ? 'enabled' : 'disabled', reg, a, `'${a.name}' was ${a.enabled ? 'enabled' : 'disabled'}`, p);
       if (p.priority !== a.priority) change('reordered', reg, a, `'${a.name}' moved from priority ${p.priority} to ${a.priority}`, p);
     }
-    if (prevReg) {
-      const now = new Set(reg.agents.map((a) => a.name.toLowerCase()));
-      for (const p of prevReg.agents) if (!now.has(p.name.toLowerCase())) change('removed', prevReg, p, `'${p.name}' was removed from the ${where}`);
-    }
+    const now = new Set(reg.agents.map((a) => a.name.toLowerCase()));
+    for (const p of prevReg.agents) if (!now.has(p.name.toLowerCase())) change('removed', prevReg, p, `'${p.name}' was removed from the ${where}`);
   }
   return issues;
 }

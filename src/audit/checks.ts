@@ -1,6 +1,6 @@
 // The audit: every registered agent and collected file against the catalogue, the indicators,
 // the allow-list and each other. Pure: a collection in, issues out.
-import type { AgentRegistry, RegisteredAgent, TransportService } from '../sources/exchange/model.js';
+import type { AgentRegistry, RegisteredAgent, SourceRef, TransportService } from '../sources/exchange/model.js';
 import type { EvidenceRef } from '../findings/model.js';
 import type { FieldValue } from '../events/model.js';
 import type { Catalogue, CheckId, Iocs, MicrosoftAgent, Product, ServerRole, VendorAgent } from './catalogue.js';
@@ -89,12 +89,22 @@ export function serviceOf(reg: AgentRegistry, ctx: AuditContext): TransportServi
   return null;
 }
 
-function agentRef(reg: AgentRegistry, a: RegisteredAgent): EvidenceRef {
-  return { file: a.ref.file, kind: reg.source === 'Get-TransportAgent' ? 'cmdlet-export' : 'agents-config', ...(a.ref.line !== undefined ? { line: a.ref.line } : {}) };
+/** The evidence kind of an agent list's file. */
+function registryKind(reg: AgentRegistry): EvidenceRef['kind'] {
+  return reg.source === 'Get-TransportAgent' ? 'cmdlet-export' : 'agents-config';
+}
+
+/** Evidence at a source position (the line only when it is known). */
+function evidenceAt(ref: SourceRef, kind: EvidenceRef['kind']): EvidenceRef {
+  return { file: ref.file, kind, ...(ref.line !== undefined ? { line: ref.line } : {}) };
+}
+
+export function agentRef(reg: AgentRegistry, a: RegisteredAgent): EvidenceRef {
+  return evidenceAt(a.ref, registryKind(reg));
 }
 
 const dllRef = (d: DllReport): EvidenceRef => ({ file: d.file, kind: 'pe' });
-const manifestRef = (m: ManifestEntry): EvidenceRef => ({ file: m.ref.file, kind: 'manifest', ...(m.ref.line !== undefined ? { line: m.ref.line } : {}) });
+const manifestRef = (m: ManifestEntry): EvidenceRef => evidenceAt(m.ref, 'manifest');
 
 /** The collected copy of the file at a Windows path: mirrored path first, else a unique file name. */
 export function findDll(c: Collection, winPath: string): DllReport | null {
@@ -107,7 +117,7 @@ export function findDll(c: Collection, winPath: string): DllReport | null {
   return same.length === 1 ? same[0]! : null;
 }
 
-function findManifest(c: Collection, winPath: string): ManifestEntry | null {
+export function findManifest(c: Collection, winPath: string): ManifestEntry | null {
   const n = normPath(winPath);
   return c.manifest.find((m) => normPath(m.path) === n) ?? null;
 }
@@ -287,7 +297,7 @@ export function runChecks(c: Collection, opts: AuditOptions): { context: AuditCo
       const a = regs[0]!, b = regs[i]!;
       const diff = listDiff(a, b, full.includes(a) && full.includes(b));
       if (diff.length) {
-        issues.push({ check: 'service-mismatch', subject: `${k.split('|')[1]} agent lists`, reasons: diff, evidence: [{ file: a.file, kind: a.source === 'Get-TransportAgent' ? 'cmdlet-export' : 'agents-config' }, { file: b.file, kind: b.source === 'Get-TransportAgent' ? 'cmdlet-export' : 'agents-config' }], fields: { service: k.split('|')[1]!, first: a.file, second: b.file }, times: [] });
+        issues.push({ check: 'service-mismatch', subject: `${k.split('|')[1]} agent lists`, reasons: diff, evidence: [{ file: a.file, kind: registryKind(a) }, { file: b.file, kind: registryKind(b) }], fields: { service: k.split('|')[1]!, first: a.file, second: b.file }, times: [] });
       }
     }
   }
@@ -301,7 +311,7 @@ export function runChecks(c: Collection, opts: AuditOptions): { context: AuditCo
       const n = name.toLowerCase();
       if (registered.has(n) || internal.has(n) || flagged.has(n) || c.registries.length === 0) continue;
       flagged.add(n);
-      issues.push({ check: 'pipeline-unregistered', subject: name, reasons: [`'${name}' handled ${e.event} but is in no collected agent list and is not an internal Exchange agent`], evidence: [{ file: e.ref.file, kind: 'cmdlet-export', ...(e.ref.line !== undefined ? { line: e.ref.line } : {}) }], fields: { agent: name, event: e.event }, times: [] });
+      issues.push({ check: 'pipeline-unregistered', subject: name, reasons: [`'${name}' handled ${e.event} but is in no collected agent list and is not an internal Exchange agent`], evidence: [evidenceAt(e.ref, 'cmdlet-export')], fields: { agent: name, event: e.event }, times: [] });
     }
   }
 

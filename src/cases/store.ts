@@ -39,7 +39,7 @@ export const LIMITS = {
 } as const;
 
 /** How long a statement waits for another connection's lock before failing (ms). */
-export const BUSY_TIMEOUT_MS = 15_000;
+const BUSY_TIMEOUT_MS = 15_000;
 /** Findings per write transaction. */
 export const RECORD_BATCH = 500;
 /** `PRAGMA application_id` of a tracehound case store ('THCS'). */

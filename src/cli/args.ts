@@ -24,10 +24,24 @@ export function parse<O extends NonNullable<ParseArgsConfig['options']>>(argv: s
   }
 }
 
-export function formatOption(v: string | undefined, toFile: boolean): Format {
-  if (v === undefined) return process.stdout.isTTY && !toFile ? 'table' : 'jsonl';
-  if (!(FORMATS as readonly string[]).includes(v)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got '${v}'`);
-  return v as Format;
+/**
+ * --format: one of `allowed` (default: all record formats). Without it, a table on a terminal
+ * (when `allowed` has one and the records do not go to a file), JSON Lines otherwise.
+ */
+export function formatOption<F extends Format = Format>(v: string | undefined, toFile: boolean, allowed: readonly F[] = FORMATS as readonly F[]): F {
+  if (v === undefined) return ((allowed as readonly Format[]).includes('table') && process.stdout.isTTY && !toFile ? 'table' : 'jsonl') as F;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--format must be one of ${allowed.join(', ')}; got '${v}'`);
+  return v as F;
+}
+
+/** `fn()`, with errors of the `kinds` given (an unreadable store, a bad list the user named...) as usage errors (exit 2) with the same message. */
+export async function usageErrorsFrom<T>(kinds: readonly (abstract new (...args: never[]) => Error)[], fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (kinds.some((k) => e instanceof k)) throw new UsageError((e as Error).message);
+    throw e;
+  }
 }
 
 export function levelOption(v: string | undefined, name: string): Level | undefined {
@@ -43,6 +57,11 @@ export function timeOption(v: string | undefined, name: string, endOfDay = false
   if (endOfDay && /^\d{4}-\d{2}-\d{2}$/.test(v.trim())) t += 86_400_000 - 1;
   if (Number.isNaN(t)) throw new UsageError(`${name} must be a date or time such as 2024-05-01 or 2024-05-01T12:00:00Z; got '${v}'`);
   return t;
+}
+
+/** Colour for a table on a terminal that does not ask for none (NO_COLOR), when the records are not going to a file. */
+export function tableColour(format: Format, out: string | undefined): boolean {
+  return format === 'table' && out === undefined && !!process.stdout.isTTY && !process.env['NO_COLOR'];
 }
 
 export function say(quiet: boolean | undefined, msg: string): void {

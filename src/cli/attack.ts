@@ -1,5 +1,5 @@
 // tracehound attack import FILE|DIR [--store DIR]; tracehound attack info [--store DIR]
-import { EXIT, UsageError, parse, say } from './args.js';
+import { EXIT, UsageError, parse, say, usageErrorsFrom } from './args.js';
 import { Sink } from '../report/sink.js';
 import { visible } from '../report/text.js';
 import { AttackImportError, importAttack, MAX_INPUT_BYTES, type AttackExtract } from '../knowledge/attack-import.js';
@@ -55,8 +55,7 @@ export async function attackCommand(argv: string[]): Promise<number> {
 
   if (sub === 'info') {
     if (positionals.length) throw new UsageError(`attack info takes no arguments (got '${visible(positionals[0]!)}')`);
-    let store;
-    try { store = readAttackStore(dir); } catch (e) { if (e instanceof AttackStoreError) throw new UsageError(e.message); throw e; }
+    const store = await usageErrorsFrom([AttackStoreError], () => readAttackStore(dir));
     if (!store) { process.stderr.write(`tracehound: no ATT&CK data imported (${storePath(dir)} does not exist); run 'tracehound attack import FILE'\n`); return EXIT.usage; }
     const x = store.extract;
     if (values.format === 'json') {

@@ -1,6 +1,6 @@
 // tracehound audit PATH... | audit --baseline OLD NEW
 import { readFileSync } from 'node:fs';
-import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say } from './args.js';
+import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, tableColour } from './args.js';
 import { readCollection, auditCollection, auditAgainstBaseline, type CollectionRead } from '../audit/run.js';
 import { readAllowList, AllowListError, type AllowEntry } from '../audit/allow-list.js';
 import { microsoftRoots, readCertificates } from '../sources/pe/authenticode.js';
@@ -90,7 +90,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
     findings = r.findings;
     say(quiet, `tracehound: ${findings.length} findings`);
   }
-  const colour = format === 'table' && values.out === undefined && !!process.stdout.isTTY && !process.env['NO_COLOR'];
+  const colour = tableColour(format, values.out);
   const w = findingWriter(format, new Sink(values.out), colour);
   for (const f of findings) w.write(f);
   w.end();

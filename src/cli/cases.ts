@@ -1,6 +1,6 @@
 // tracehound cases list|show|set|note|export|hunts: the case store (src/cases/) from the command line.
 import { userInfo } from 'node:os';
-import { EXIT, UsageError, levelOption, parse, say } from './args.js';
+import { EXIT, UsageError, formatOption, levelOption, parse, say, tableColour, usageErrorsFrom } from './args.js';
 import {
   CaseStoreError, STATES, defaultCaseStorePath, openCaseStore, parseState,
   type CaseRecord, type CaseStore, type FindingFilter, type FindingRow, type HuntDetail, type HuntRecord,
@@ -67,13 +67,8 @@ const FILTERS = {
   offset: { type: 'string' },
 } as const;
 
-type CasesFormat = Extract<Format, 'table' | 'json' | 'jsonl' | 'csv'>;
-
-function formatOf(v: string | undefined, allowed: readonly CasesFormat[], toFile: boolean): CasesFormat {
-  if (v === undefined) return allowed.includes('table') && process.stdout.isTTY && !toFile ? 'table' : 'jsonl';
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--format must be one of ${allowed.join(', ')}; got '${v}'`);
-  return v as CasesFormat;
-}
+const CASES_FORMATS = ['table', 'json', 'jsonl', 'csv'] as const satisfies readonly Format[];
+type CasesFormat = (typeof CASES_FORMATS)[number];
 
 function wholeNumber(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -247,13 +242,8 @@ function huntText(h: HuntDetail): string {
 }
 
 export async function casesCommand(argv: string[]): Promise<number> {
-  try {
-    return await cases(argv);
-  } catch (e) {
-    // unknown or ambiguous id, bad state, no store, a newer schema, a note too long: usage errors (exit 2)
-    if (e instanceof CaseStoreError) throw new UsageError(e.message);
-    throw e;
-  }
+  // unknown or ambiguous id, bad state, no store, a newer schema, a note too long: usage errors (exit 2)
+  return usageErrorsFrom([CaseStoreError], () => cases(argv));
 }
 
 async function cases(argv: string[]): Promise<number> {
@@ -276,10 +266,10 @@ async function cases(argv: string[]): Promise<number> {
   let filter: FindingFilter = {};
   let format: CasesFormat = 'jsonl';
   switch (sub) {
-    case 'list': expectPositionals(positionals, 0, 'list [filters]'); filter = filterOf(opts as Record<string, string>); format = formatOf(str('format'), ['table', 'json', 'jsonl', 'csv'], out !== undefined); break;
-    case 'export': expectPositionals(positionals, 0, 'export [filters] [--format json|jsonl|csv] [--out FILE]'); filter = filterOf(opts as Record<string, string>); format = formatOf(str('format'), ['json', 'jsonl', 'csv'], true); break;
-    case 'show': expectPositionals(positionals, 1, 'show ID'); format = formatOf(str('format'), ['table', 'json', 'jsonl', 'csv'], out !== undefined); break;
-    case 'hunts': if (positionals.length > 1) expectPositionals(positionals, 1, 'hunts [N]'); format = formatOf(str('format'), ['table', 'json', 'jsonl', 'csv'], out !== undefined); break;
+    case 'list': expectPositionals(positionals, 0, 'list [filters]'); filter = filterOf(opts as Record<string, string>); format = formatOption(str('format'), out !== undefined, CASES_FORMATS); break;
+    case 'export': expectPositionals(positionals, 0, 'export [filters] [--format json|jsonl|csv] [--out FILE]'); filter = filterOf(opts as Record<string, string>); format = formatOption(str('format'), true, ['json', 'jsonl', 'csv']); break;
+    case 'show': expectPositionals(positionals, 1, 'show ID'); format = formatOption(str('format'), out !== undefined, CASES_FORMATS); break;
+    case 'hunts': if (positionals.length > 1) expectPositionals(positionals, 1, 'hunts [N]'); format = formatOption(str('format'), out !== undefined, CASES_FORMATS); break;
     case 'set': expectPositionals(positionals, 2, `set ID STATE [--note TEXT]   (STATE: ${STATES.join(', ')})`); parseState(positionals[1]!); break;
     case 'note': if (positionals.length < 2) expectPositionals(positionals, 2, 'note ID TEXT'); break;
   }
@@ -289,7 +279,7 @@ async function cases(argv: string[]): Promise<number> {
   const store: CaseStore = openCaseStore(str('db') ?? defaultCaseStorePath(), { mustExist: true });
   try {
     for (const r of store.recovered) say(quiet, `tracehound: hunt ${r.id} was left running: ${r.reason}; marked incomplete`);
-    const colour = format === 'table' && out === undefined && !!process.stdout.isTTY && !process.env['NO_COLOR'];
+    const colour = tableColour(format, out);
     switch (sub) {
       case 'list': {
         const sink = new Sink(out);

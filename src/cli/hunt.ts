@@ -1,7 +1,7 @@
 // tracehound hunt PATH... [--rules DIR|FILE]... [--per-event]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, threadsOption, timeOption } from './args.js';
+import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, tableColour, threadsOption, timeOption } from './args.js';
 import { loadPlaceholderDir, loadPlaceholders, loadRules, ruleSetFailures } from '../hunt/load-rules.js';
 import { hunt, type Progress } from '../hunt/run.js';
 import { RuleSet } from '../sigma/ruleset.js';
@@ -143,7 +143,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   rec.r = new HuntRecorder({ db: values.db, disabled: !!values['no-db'], quiet });
   await rec.r.begin({ commandLine: argv, rulePaths, placeholders, evidence: positionals });
 
-  const colour = format === 'table' && values.out === undefined && !!process.stdout.isTTY && !process.env['NO_COLOR'];
+  const colour = tableColour(format, values.out);
   // opened now, so a path that cannot be written fails before the hunt rather than after it
   const htmlSink = values.html !== undefined ? new Sink(values.html) : null;
   const sink = new Sink(values.out);

@@ -1,5 +1,5 @@
 // tracehound technique ID [--format table|markdown|json] [--store DIR]
-import { EXIT, UsageError, parse } from './args.js';
+import { EXIT, UsageError, parse, usageErrorsFrom } from './args.js';
 import { Sink } from '../report/sink.js';
 import { visible } from '../report/text.js';
 import { contentIds } from '../knowledge/content.js';
@@ -49,13 +49,7 @@ export async function techniqueCommand(argv: string[]): Promise<number> {
   const format = fmt as PageFormat;
 
   const dir = storeDir(values.store);
-  let store;
-  try {
-    store = readAttackStore(dir);
-  } catch (e) {
-    if (e instanceof AttackStoreError) throw new UsageError(e.message);
-    throw e;
-  }
+  const store = await usageErrorsFrom([AttackStoreError], () => readAttackStore(dir));
   const page = techniquePage(id, store);
   if (!page) {
     const own = contentIds().join(', ');

@@ -18,6 +18,7 @@
 //                searches read them), or null (almost always)
 import type { Event, FieldValue } from '../events/model.js';
 import { eventCategories } from '../events/model.js';
+import { isoString } from '../util/time.js';
 
 export type TableValue = string | string[] | null;
 
@@ -47,8 +48,10 @@ export const EVENT_COLUMNS: readonly [string, string][] = [
   ['fields', 'JSON'], ['nested_values', 'JSON'],
 ];
 
+const SQLITE_TYPES: Record<string, string> = { BIGINT: 'INTEGER', VARCHAR: 'TEXT', JSON: 'TEXT' };
+
 /** SQLite: the event table (JSON columns as text). */
-export const SQLITE_CREATE_EVENTS = `CREATE TABLE events (event_id INTEGER PRIMARY KEY, time TEXT, time_ms INTEGER, host TEXT, product TEXT, service TEXT, category TEXT, categories TEXT, file TEXT, kind TEXT, record INTEGER, "offset" INTEGER, line INTEGER, fields TEXT, nested_values TEXT)`;
+export const SQLITE_CREATE_EVENTS = `CREATE TABLE events (${EVENT_COLUMNS.map(([c, t]) => `${c === 'offset' ? '"offset"' : c} ${SQLITE_TYPES[t]}${c === 'event_id' ? ' PRIMARY KEY' : ''}`).join(', ')})`;
 
 /** SQLite: insert one row (bind the values of `sqliteRow`). */
 export const SQLITE_INSERT_EVENT = `INSERT INTO events VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
@@ -126,7 +129,7 @@ export function eventRow(ev: Event, id: number): EventRow {
   const t = Number.isNaN(ev.time) ? null : ev.time;
   return {
     event_id: id,
-    time: t === null ? null : new Date(t).toISOString(),
+    time: t === null ? null : isoString(t),
     time_ms: t,
     host: ev.host ?? null,
     product: ev.logsource.product ?? null,
@@ -143,7 +146,7 @@ export function eventRow(ev: Event, id: number): EventRow {
   };
 }
 
-/** One JSON line per row (the export's JSON lines format; DuckDB reads it with `readEventTable`). */
+/** One JSON line per row (the export's JSON lines format; DuckDB reads it with export.ts's `duckdbReadEvents`). */
 export function rowJson(r: EventRow): string {
   return JSON.stringify(r);
 }

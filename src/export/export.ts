@@ -65,7 +65,7 @@ export function duckdbLoadEvents(file: string, table = 'events'): string {
 interface DuckConn { run(sql: string): Promise<unknown>; closeSync?(): void; disconnectSync?(): void }
 
 /** @duckdb/node-api is an optional (development) dependency: loaded only for Parquet. */
-export async function openDuckDB(): Promise<{ conn: DuckConn; close: () => void }> {
+async function openDuckDB(): Promise<{ conn: DuckConn; close: () => void }> {
   let mod: { DuckDBInstance: { create(path: string): Promise<{ connect(): Promise<DuckConn>; closeSync?(): void }> } };
   try {
     mod = (await import('@duckdb/node-api')) as unknown as typeof mod;
@@ -77,7 +77,7 @@ export async function openDuckDB(): Promise<{ conn: DuckConn; close: () => void 
   return { conn, close: () => { conn.closeSync?.(); conn.disconnectSync?.(); db.closeSync?.(); } };
 }
 
-export async function jsonlToParquet(jsonl: string, parquet: string): Promise<void> {
+async function jsonlToParquet(jsonl: string, parquet: string): Promise<void> {
   const { conn, close } = await openDuckDB();
   try {
     await conn.run(`COPY (SELECT * FROM ${duckdbReadEvents(jsonl)} ORDER BY event_id) TO ${sqlString(parquet)} (FORMAT parquet, COMPRESSION zstd)`);

@@ -71,7 +71,13 @@ function refOf(ref: { file: string; kind: EvidenceRef['kind']; record?: number; 
 }
 
 /** One run of hits (an episode) of a rule on a host with the same de-duplication values. */
-interface Episode { first: number; last: number; count: number; refs: EvidenceRef[]; fields: Record<string, FieldValue>; seq: number }
+interface Episode {
+  first: number; last: number; count: number; refs: EvidenceRef[]; fields: Record<string, FieldValue>;
+  /** ids of the correlation findings that joined its events */
+  correlatedBy: Set<string> | null;
+  /** the episode this one was folded into, when a later hit bridged the two */
+  into: Episode | null;
+}
 
 interface Group { meta: RuleMeta; key: string; host: string | null; keyValues: string; correlation: CorrelationHit | null; episodes: Episode[] }
 
@@ -86,10 +92,8 @@ const refKey = (r: EvidenceRef) => `${r.file}\u0000${r.record ?? ''}\u0000${r.li
 
 export class FindingBuilder {
   private groups = new Map<string, Group>();
-  private seq = 0;
-  /** event -> the group and episode holding it, so correlations can raise the findings they join */
-  private byEvent = new Map<string, { g: Group; e: Episode }>();
-  private correlated = new Map<Episode, Set<string>>();
+  /** event -> the episode holding it, so correlations can raise the findings they join */
+  private byEvent = new Map<string, Episode>();
 
   constructor(private opts: FindingBuilderOptions = {}) {}
 
@@ -108,7 +112,7 @@ export class FindingBuilder {
       return fields;
     });
     if (e.refs.length < MAX_EVIDENCE_PER_FINDING) e.refs.push(ref);
-    if (this.byEvent.size < 1_000_000) this.byEvent.set(refKey(ref), { g, e });
+    if (this.byEvent.size < 1_000_000) this.byEvent.set(refKey(ref), e);
   }
 
   addCorrelation(h: CorrelationHit): void {
@@ -121,12 +125,9 @@ export class FindingBuilder {
     for (const ev of h.events) {
       const ref = refOf(ev.ref);
       if (e.refs.length < MAX_EVIDENCE_PER_FINDING) e.refs.push(ref);
-      const joined = this.byEvent.get(refKey(ref));
-      if (joined) {
-        const set = this.correlated.get(joined.e) ?? new Set<string>();
-        set.add(this.idOf(g, e));
-        this.correlated.set(joined.e, set);
-      }
+      let joined = this.byEvent.get(refKey(ref));
+      while (joined?.into) joined = joined.into;
+      if (joined) (joined.correlatedBy ??= new Set()).add(this.idOf(g, e));
     }
   }
 
@@ -149,12 +150,11 @@ export class FindingBuilder {
       hit.first = Math.min(hit.first, e.first);
       hit.last = Math.max(hit.last, e.last);
       for (const r of e.refs) if (hit.refs.length < MAX_EVIDENCE_PER_FINDING) hit.refs.push(r);
-      const moved = this.correlated.get(e);
-      if (moved) { const s2 = this.correlated.get(hit) ?? new Set<string>(); for (const x of moved) s2.add(x); this.correlated.set(hit, s2); this.correlated.delete(e); }
-      for (const [k, v] of this.byEvent) if (v.e === e) this.byEvent.set(k, { g, e: hit });
+      if (e.correlatedBy) for (const x of e.correlatedBy) (hit.correlatedBy ??= new Set()).add(x);
+      e.into = hit;
       g.episodes.splice(g.episodes.indexOf(e), 1);
     }
-    if (!hit) { hit = { first: t, last: t, count: 0, refs: [], fields: fields(), seq: this.seq++ }; g.episodes.push(hit); }
+    if (!hit) { hit = { first: t, last: t, count: 0, refs: [], fields: fields(), correlatedBy: null, into: null }; g.episodes.push(hit); }
     hit.count++;
     if (!Number.isNaN(t)) {
       if (Number.isNaN(hit.first) || t < hit.first) hit.first = t;
@@ -182,7 +182,7 @@ export class FindingBuilder {
         const meta = g.meta;
         const confidence = confidenceOf(meta);
         const severity = levelOf(meta);
-        const by = this.correlated.get(e);
+        const by = e.correlatedBy;
         const f: Finding = {
           id: this.idOf(g, e), title: meta.title, severity, confidence, techniques: techniquesOf(meta.tags), host: g.host,
           first_seen: isoString(e.first) || null, last_seen: isoString(e.last) || null, count: e.count, evidence: e.refs, fields: e.fields,

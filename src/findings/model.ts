@@ -7,10 +7,10 @@ export type Confidence = 'low' | 'medium' | 'high';
 
 export const SEVERITY_RANK: Record<Severity, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
-/** Kinds of the files the transport agent audit reads. */
-export type AuditFileKind = 'agents-config' | 'cmdlet-export' | 'pe' | 'manifest' | 'server-info';
+/** Kinds of evidence an audit finding points at (the audit classifies its input files more finely). */
+export type AuditEvidenceKind = 'agents-config' | 'cmdlet-export' | 'pe' | 'manifest' | 'server-info';
 
-export interface EvidenceRef { file: string; kind: SourceKind | AuditFileKind; record?: number; line?: number; offset?: number }
+export interface EvidenceRef { file: string; kind: SourceKind | AuditEvidenceKind; record?: number; line?: number; offset?: number }
 
 export interface PlaybookStep {
   /** stable id (a knowledge-pack step such as `l1-verify-registrations`, or `<check>-<n>` for audit advice) */

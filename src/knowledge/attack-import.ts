@@ -584,7 +584,7 @@ function addRefs(t: AttackTechnique, refs: AttackRef[]): void {
   for (const r of refs) if (!t.references.some((x) => x.source === r.source)) t.references.push(r);
 }
 
-export function cmpTechnique(a: string, b: string): number {
+function cmpTechnique(a: string, b: string): number {
   const [am, as = ''] = a.split('.'), [bm, bs = ''] = b.split('.');
   return am! < bm! ? -1 : am! > bm! ? 1 : as < bs ? -1 : as > bs ? 1 : 0;
 }

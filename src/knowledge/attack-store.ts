@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EXTRACT_FORMAT, EXTRACT_VERSION, type AttackDataComponent, type AttackExtract, type AttackTechnique } from './attack-import.js';
 
-export const STORE_FILE = 'attack.json';
+const STORE_FILE = 'attack.json';
 
 export class AttackStoreError extends Error {}
 

@@ -227,7 +227,7 @@ function contentFile(id: string): string {
 }
 
 /** Reads and checks one content file (relative to the package, or an explicit path). */
-export function readContentFile(file: string): TechniqueContent {
+function readContentFile(file: string): TechniqueContent {
   let doc: unknown;
   try {
     doc = parse(readFileSync(file, 'utf8'));

@@ -383,7 +383,7 @@ export function renderText(page: TechniquePage, width = 100): string {
 // ---- Markdown ----------------------------------------------------------------------------------
 
 /** Escapes one line of text for Markdown: every character that could start markup is escaped. */
-export function mdEscape(line: string, lineStart = true): string {
+function mdEscape(line: string, lineStart = true): string {
   const s = visible(line).replace(/[\\`*_[\]<>|~&#]/g, (c) => `\\${c}`);
   if (!lineStart) return s;
   // what is only markup at the start of a line: list markers, block quotes, setext underlines, and

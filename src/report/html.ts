@@ -60,7 +60,7 @@ export interface HtmlReportOptions {
 }
 
 /** The built-in T1505.002 summary, used when no knowledge-pack page is given. */
-export const T1505_002_SUMMARY: TechniqueSection = {
+const T1505_002_SUMMARY: TechniqueSection = {
   id: 'T1505.002',
   name: 'Server Software Component: Transport Agent',
   url: 'https://attack.mitre.org/techniques/T1505/002/',
@@ -85,7 +85,7 @@ export const T1505_002_SUMMARY: TechniqueSection = {
 const NOFOLLOW = 'noreferrer noopener';
 
 /** A reference: a link when it is an absolute http(s) URL, otherwise escaped text saying it is not one. */
-export function referenceHtml(ref: string): SafeHtml {
+function referenceHtml(ref: string): SafeHtml {
   const text = capText(ref, 2000);
   const url = safeHttpUrl(ref);
   return url

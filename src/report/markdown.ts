@@ -17,7 +17,7 @@ export interface MarkdownOptions {
 }
 
 /** A field's value as one line of text: strings as they are, anything else as JSON. */
-export function fieldText(v: FieldValue): string {
+function fieldText(v: FieldValue): string {
   return typeof v === 'string' ? v : JSON.stringify(v) ?? 'null';
 }
 

@@ -115,7 +115,7 @@ export function recordWriter<T extends object>(format: Format, sink: Sink, csvCo
 }
 
 /** Records as a Markdown table of the table's columns (cells escaped and capped). */
-export function markdownTable<T>(columns: Column<T>[], rows: T[]): string {
+function markdownTable<T>(columns: Column<T>[], rows: T[]): string {
   const out = [`| ${columns.map((c) => mdText(c.title.toLowerCase())).join(' | ')} |`, `|${columns.map(() => '---|').join('')}`];
   for (const r of rows) out.push(`| ${columns.map((c) => mdText(capText(c.get(r), 1000))).join(' | ')} |`);
   return out.join('\n') + '\n';
@@ -156,7 +156,7 @@ const FINDING_CSV_COLUMNS: [string, (f: Finding) => unknown][] = [
 ];
 
 /** Table columns for findings at a line width: the title takes about half of what is left, the evidence (kept by its end) the rest. */
-export function findingColumns(width: number): Column<Finding>[] {
+function findingColumns(width: number): Column<Finding>[] {
   const fixed = 9 + 5 + 18 + 6 + 24 + 2 * 6;
   const title = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.55)));
   return [

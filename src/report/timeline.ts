@@ -17,7 +17,7 @@ export const MATCH_TIMELINE_COLUMNS = [
   'message', 'datetime', 'timestamp_desc', 'timestamp', 'level', 'host', 'rule_id', 'rule_title', 'correlation', 'source', 'fields',
 ] as const;
 
-export const TIMESTAMP_DESC = { first: 'First seen', last: 'Last seen', both: 'First and last seen', match: 'Rule match', correlation: 'Correlation match (first event)' } as const;
+const TIMESTAMP_DESC = { first: 'First seen', last: 'Last seen', both: 'First and last seen', match: 'Rule match', correlation: 'Correlation match (first event)' } as const;
 
 /** ISO 8601 with an explicit +00:00 offset (the form Timesketch's documentation shows), or null. */
 export function timesketchDatetime(iso: string | null): { datetime: string; micros: number } | null {

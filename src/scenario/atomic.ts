@@ -6,7 +6,7 @@
 // Enable-TransportAgent each write MSExchange Management event 6. The second run succeeds, and, as
 // the local snap-in does not log successes by default (ID 3), leaves no cmdlet log event at all:
 // only the process, PowerShell and file telemetry. The cleanup disables and uninstalls the agent.
-import { ACCOUNTS, AGENTS_CONFIG, DLLS, FILES, POWERSHELL, type Account } from './org.js';
+import { ACCOUNTS, DLLS, FILES, POWERSHELL, type Account } from './org.js';
 import { MIN } from './machine.js';
 import type { Proc } from './timeline.js';
 import type { ContextDef, ScenarioPlan, StageDef, World } from './world.js';
@@ -17,7 +17,6 @@ const NAME = 'Security Interop Agent';
 const FACTORY = 'Microsoft.Exchange.Security.Interop.SecurityInteropAgentFactory';
 const DLL = 'c:\\program files\\microsoft\\Exchange Server\\v15\\bin\\Microsoft.Exchange.Security.Interop.dll';
 const SNAPIN = 'Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn';
-const AGENTS_CONFIG_CREATED = Date.UTC(2025, 2, 17, 11, 5, 12, 904);
 
 export const ATOMIC_STAGES: StageDef[] = [
   { id: 'art-01-install-attempt-fails', expectedMinLevel: 'high', description: 'EXCH02: Invoke-AtomicTest T1505.002 with a relative -AssemblyPath: powershell.exe & {Add-PSSnapin …; Install-TransportAgent -Name "Security Interop Agent" -TransportAgentFactory Microsoft.Exchange.Security.Interop.SecurityInteropAgentFactory -AssemblyPath .\\Microsoft.Exchange.Security.Interop.dll; Enable-TransportAgent …; Get-TransportAgent | Format-List Name,Enabled}; script block; both cmdlets fail: MSExchange Management event 6 twice (assembly file doesn\'t exist; agent isn\'t found)' },
@@ -97,11 +96,11 @@ export function atomic(w: World, opts: { cmdletSuccessLogging: boolean }): Scena
     module(t, p, ids, 'Add-PSSnapin', [['Name', 'Microsoft.Exchange.Management.PowerShell.SnapIn']]);
     t += sec(4, 9);
     tl.imageLoad(t, p, DLLS.securityInterop);
-    tl.fileWrite(t + sec(1, 2), p, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 3950 });
+    tl.agentsConfigRewrite(t + sec(1, 2), p, 3950);
     module(t + sec(2, 3), p, ids, 'Install-TransportAgent', [['Name', NAME], ['TransportAgentFactory', FACTORY], ['AssemblyPath', DLL]]);
     if (opts.cmdletSuccessLogging) cmdlet(t + sec(2, 3), p, 3, 'Install-TransportAgent', `-Name "${NAME}" -TransportAgentFactory "${FACTORY}" -AssemblyPath "${DLL}"`);
     t += sec(3, 5);
-    tl.fileWrite(t, p, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 3950 });
+    tl.agentsConfigRewrite(t, p, 3950);
     module(t + sec(0, 1), p, ids, 'Enable-TransportAgent', [['Identity', NAME]]);
     if (opts.cmdletSuccessLogging) cmdlet(t + sec(0, 1), p, 3, 'Enable-TransportAgent', `-Identity "${NAME}"`);
     t += sec(1, 2);
@@ -118,11 +117,11 @@ export function atomic(w: World, opts: { cmdletSuccessLogging: boolean }): Scena
     t += sec(5, 8);
     module(t, p, ids, 'Add-PSSnapin', [['Name', 'Microsoft.Exchange.Management.PowerShell.SnapIn']]);
     t += sec(3, 6);
-    tl.fileWrite(t, p, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 3950 });
+    tl.agentsConfigRewrite(t, p, 3950);
     module(t + sec(0, 1), p, ids, 'Disable-TransportAgent', [['Identity', NAME], ['Confirm', 'False']]);
     if (opts.cmdletSuccessLogging) cmdlet(t + sec(0, 1), p, 3, 'Disable-TransportAgent', `-Identity "${NAME}" -Confirm:$false`);
     t += sec(1, 3);
-    tl.fileWrite(t, p, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 3520 });
+    tl.agentsConfigRewrite(t, p, 3520);
     module(t + sec(0, 1), p, ids, 'Uninstall-TransportAgent', [['Identity', NAME], ['Confirm', 'False']]);
     if (opts.cmdletSuccessLogging) cmdlet(t + sec(0, 1), p, 3, 'Uninstall-TransportAgent', `-Identity "${NAME}" -Confirm:$false`);
     module(t + sec(1, 2), p, ids, 'Get-TransportAgent', []);

@@ -6,7 +6,7 @@
 // (setup writes many DLLs under V15\bin and TransportRoles\agents, rewrites agents.config, stops and
 // starts the services), after which the vendor agent, built for the previous build, fails to load
 // until the administrator updates it. Everything here is benign.
-import { ACCOUNTS, AGENTS_CONFIG, DLLS, EX, EX_BIN, FILES, type FileMeta } from './org.js';
+import { ACCOUNTS, DLLS, EX, EX_BIN, FILES, type FileMeta } from './org.js';
 import { DAY, DEFAULT_AGENT_DLLS, HOUR, MIN, type Machine } from './machine.js';
 import type { ScenarioPlan, World } from './world.js';
 
@@ -15,7 +15,6 @@ export const BENIGN_WEEK_START = Date.UTC(2026, 10, 2, 0, 0, 0);
 const DKIM_DIR = 'C:\\Program Files\\Exchange DkimSigner';
 const DKIM_NAME = 'Exchange DkimSigner';
 const DKIM_FACTORY = 'Exchange.DkimSigner.DkimSigningRoutingAgentFactory';
-const AGENTS_CONFIG_CREATED = Date.UTC(2025, 2, 14, 16, 22, 41, 318);
 const CU = '15.02.1748.010';
 
 /** What the cumulative update replaces (a sample: setup rewrites hundreds of files). */
@@ -95,12 +94,12 @@ export function benignWeek(w: World): ScenarioPlan {
     t = ex.emsCmdlet(t, ems, `Install-TransportAgent -Name "${DKIM_NAME}" -TransportAgentFactory "${DKIM_FACTORY}" -AssemblyPath "${DLLS.dkimSigner.path}"`, {
       cmdlet: 'Install-TransportAgent', params, effects: (at, w3wp) => {
         tl.imageLoad(at + sec(0, 1), w3wp, DLLS.dkimSigner);
-        tl.fileWrite(at + sec(1, 2), w3wp, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 4920 });
+        tl.agentsConfigRewrite(at + sec(1, 2), w3wp, 4920);
       },
     });
     t += sec(20, 60);
     t = ex.emsCmdlet(t, ems, `Enable-TransportAgent -Identity "${DKIM_NAME}"`, {
-      cmdlet: 'Enable-TransportAgent', params: [['Identity', DKIM_NAME]], effects: (at, w3wp) => tl.fileWrite(at + sec(0, 1), w3wp, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 4920 }),
+      cmdlet: 'Enable-TransportAgent', params: [['Identity', DKIM_NAME]], effects: (at, w3wp) => tl.agentsConfigRewrite(at + sec(0, 1), w3wp, 4920),
     });
     t += sec(20, 60);
     tl.scriptBlock(t, ems.proc, 'Restart-Service MSExchangeTransport');
@@ -153,7 +152,7 @@ export function benignWeek(w: World): ScenarioPlan {
     }
     // setup rewrites agents.config with the default agents (the vendor agent stays registered)
     t += sec(60, 240);
-    tl.fileWrite(t, exsetup, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 4920 });
+    tl.agentsConfigRewrite(t, exsetup, 4920);
     tl.registrySet(t + sec(5, 20), exsetup, 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\ExchangeServer\\v15\\Setup', 'MsiProductMinor', 'Dword', 1748);
     tl.service(t + sec(20, 40), ex.host, 'msiserver', 'stopped');
     // the services come back; transport cannot create the DKIM agent built for the previous build

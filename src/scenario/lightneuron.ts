@@ -6,7 +6,7 @@
 // transport; EdgeTransport.exe loads the agent and its companion DLL; then mail carries commands
 // (ipconfig /all) whose replies leave through the Pickup folder, and the collected mail is
 // exfiltrated the next morning.
-import { ACCOUNTS, AGENTS_CONFIG, DLLS, EX_BIN, FILES, NETWORK_SERVICE_PROFILE, PICKUP, SYS32 } from './org.js';
+import { ACCOUNTS, DLLS, EX_BIN, FILES, NETWORK_SERVICE_PROFILE, PICKUP, SYS32 } from './org.js';
 import { DAY, HOUR, MIN } from './machine.js';
 import { UPTIME, type ContextDef, type ScenarioPlan, type StageDef, type World } from './world.js';
 
@@ -20,8 +20,6 @@ const PLUGIN_KEY = 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVer
 const AGENT_LOG = `${NETWORK_SERVICE_PROFILE}\\AppData\\Roaming\\Microsoft\\Windows\\msxfer.dat`;
 const COLLECTION_LOG = `${NETWORK_SERVICE_PROFILE}\\AppData\\Local\\Temp\\tmp4C4E`;
 const RULES_FILE = `${NETWORK_SERVICE_PROFILE}\\AppData\\Local\\Temp\\msmdat.xml`;
-/** agents.config was created when Exchange was installed */
-const AGENTS_CONFIG_CREATED = Date.UTC(2025, 2, 14, 16, 22, 41, 318);
 
 export const LIGHTNEURON_STAGES: StageDef[] = [
   { id: 'ln-01-tools-on-workstation', expectedMinLevel: 'medium', description: 'ADM01: the implant inside the browser writes the agent DLL, companion DLL, installer script, rules and config files into C:\\Windows\\System32 under innocuous names (mtxconf.dll, mtxcli.dll, msiex.ps1, wdr.rules.xml, perfe009.dat) (18.1)' },
@@ -159,7 +157,7 @@ export function lightneuron(w: World, opts: { cmdletSuccessLogging: boolean }): 
   t += sec(6, 12);
   tl.stage('ln-09-agent-dll-loaded-by-installer', () => tl.imageLoad(t, wsm, DLLS.lnAgent));
   t += sec(1, 2);
-  tl.stage('ln-10-agents-config-rewritten', () => tl.fileWrite(t, wsm, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 4816 }));
+  tl.stage('ln-10-agents-config-rewritten', () => tl.agentsConfigRewrite(t, wsm, 4816));
   const succeeded = (cmdlet: string, params: string) => {
     if (!opts.cmdletSuccessLogging) return;
     tl.cmdletLog(t + sec(0, 1), host, 3, {
@@ -172,7 +170,7 @@ export function lightneuron(w: World, opts: { cmdletSuccessLogging: boolean }): 
     succeeded('Install-TransportAgent', `-Name "${AGENT_NAME}" -AssemblyPath "${DLLS.lnAgent.path}" -TransportAgentFactory "${FACTORY}"`);
   });
   t += sec(2, 5);
-  tl.stage('ln-10-agents-config-rewritten', () => tl.fileWrite(t, wsm, AGENTS_CONFIG, { modified: true, rewrite: true, created: AGENTS_CONFIG_CREATED, size: 4816 }));
+  tl.stage('ln-10-agents-config-rewritten', () => tl.agentsConfigRewrite(t, wsm, 4816));
   tl.stage('ln-08-agent-registration', () => {
     remoteCmd('Enable-TransportAgent', [['Identity', AGENT_NAME]]);
     succeeded('Enable-TransportAgent', `-Identity "${AGENT_NAME}"`);

@@ -1,7 +1,7 @@
 // One modelled Windows machine: the processes running on it, its transport service (on Mailbox
 // servers), interactive sessions, the Exchange Management Shell, and the background activity of
 // an ordinary day (services, scheduled tasks, Defender updates, logons, users' programs).
-import { ACCOUNTS, AGENTS_CONFIG, DLLS, DOMAIN_FQDN, EX, EX_BIN, FILES, NETWORK_SERVICE_PROFILE, PICKUP, POWERSHELL, type Account, type FileMeta, type Host } from './org.js';
+import { ACCOUNTS, DLLS, DOMAIN_FQDN, EX, EX_BIN, FILES, PICKUP, POWERSHELL, type Account, type FileMeta, type Host } from './org.js';
 import type { Proc, Timeline } from './timeline.js';
 
 export const MIN = 60_000;
@@ -301,5 +301,3 @@ const SEND_QUEUE_REPORT = [
   `$name = '${PICKUP}\\queue-report-' + (Get-Date -Format 'yyyyMMddHH') + '.eml'`,
   'Set-Content -Path $name -Value $eml -Encoding ASCII',
 ].join('\r\n');
-
-export { AGENTS_CONFIG, NETWORK_SERVICE_PROFILE };

@@ -13,6 +13,11 @@ export const EXCHANGE_ROOT = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15
 export const EX = EXCHANGE_ROOT.slice(0, -1);
 export const EX_BIN = `${EX}\\Bin`;
 export const AGENTS_CONFIG = `${EX}\\TransportRoles\\Shared\\agents.config`;
+/** When Exchange setup created each server's agents.config (the creation time its rewrites keep). */
+export const AGENTS_CONFIG_CREATED: Record<string, number> = {
+  EXCH01: Date.UTC(2025, 2, 14, 16, 22, 41, 318),
+  EXCH02: Date.UTC(2025, 2, 17, 11, 5, 12, 904),
+};
 export const PICKUP = `${EX}\\TransportRoles\\Pickup`;
 export const NETWORK_SERVICE_PROFILE = 'C:\\Windows\\ServiceProfiles\\NetworkService';
 export const SYS32 = 'C:\\Windows\\System32';

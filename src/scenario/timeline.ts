@@ -2,8 +2,9 @@
 // process start, a file write, a module load, a registry change) is recorded the way each sensor
 // of the modelled organisation sees it: Sysmon, Security 4688 and Defender for Endpoint, as the
 // organisation's audit policy has them all on. Event builders for every channel live here.
+import { isoString } from '../util/time.js';
 import type { Rng } from './prng.js';
-import { ACCOUNTS, hashesOf, userName, type Account, type FileMeta, type Host, FILES, SERVICES } from './org.js';
+import { ACCOUNTS, AGENTS_CONFIG, AGENTS_CONFIG_CREATED, hashesOf, userName, type Account, type FileMeta, type Host, FILES, SERVICES } from './org.js';
 import { DEFENDER_COLUMNS, type CellValue, type DataValue, type DefenderRow, type DefenderTable, type ScenarioRecord, type Tag, type WinEvent } from './records.js';
 
 export type Integrity = 'System' | 'High' | 'Medium' | 'Low';
@@ -46,7 +47,6 @@ const ELEVATION_4688: Record<Proc['elevation'], string> = { Full: '%%1936', Defa
 export function sysmonTime(t: number): string {
   return new Date(t).toISOString().replace('T', ' ').replace('Z', '');
 }
-export const isoTime = (t: number): string => new Date(t).toISOString();
 const hex = (n: number) => `0x${n.toString(16)}`;
 const fileName = (path: string) => path.slice(path.lastIndexOf('\\') + 1);
 
@@ -153,7 +153,7 @@ export class Timeline {
   private defender(t: number, host: Host, table: DefenderTable, cells: Record<string, CellValue>): DefenderRow {
     const row: Record<string, CellValue> = {};
     for (const c of DEFENDER_COLUMNS[table]) row[c] = cells[c] ?? defaultCell(c);
-    row['Timestamp'] = isoTime(t);
+    row['Timestamp'] = isoString(t);
     row['DeviceId'] = host.deviceId;
     row['DeviceName'] = host.fqdn.toLowerCase();
     const r: DefenderRow = { kind: 'defender', id: '', seq: this.seq++, time: t, host, table, row, tag: this.tag };
@@ -171,9 +171,9 @@ export class Timeline {
       InitiatingProcessVersionInfoCompanyName: p.file.company === '-' ? '' : p.file.company, InitiatingProcessVersionInfoProductName: p.file.product === '-' ? '' : p.file.product,
       InitiatingProcessVersionInfoProductVersion: p.file.fileVersion === '-' ? '' : p.file.fileVersion.split(' ')[0]!, InitiatingProcessVersionInfoInternalFileName: p.file.originalFileName === '-' ? '' : p.file.originalFileName,
       InitiatingProcessVersionInfoOriginalFileName: p.file.originalFileName === '-' ? '' : p.file.originalFileName, InitiatingProcessVersionInfoFileDescription: p.file.description === '-' ? '' : p.file.description,
-      InitiatingProcessId: p.pid, InitiatingProcessCommandLine: p.cmd, InitiatingProcessCreationTime: isoTime(p.start),
+      InitiatingProcessId: p.pid, InitiatingProcessCommandLine: p.cmd, InitiatingProcessCreationTime: isoString(p.start),
       InitiatingProcessIntegrityLevel: p.integrity, InitiatingProcessTokenElevation: `TokenElevationType${p.elevation}`,
-      InitiatingProcessParentId: pp?.pid ?? 0, InitiatingProcessParentFileName: pp ? fileName(pp.file.path) : '', InitiatingProcessParentCreationTime: pp ? isoTime(pp.start) : '',
+      InitiatingProcessParentId: pp?.pid ?? 0, InitiatingProcessParentFileName: pp ? fileName(pp.file.path) : '', InitiatingProcessParentCreationTime: pp ? isoString(pp.start) : '',
     };
   }
 
@@ -208,7 +208,7 @@ export class Timeline {
       ProcessVersionInfoCompanyName: file.company === '-' ? '' : file.company, ProcessVersionInfoProductName: file.product === '-' ? '' : file.product,
       ProcessVersionInfoProductVersion: file.fileVersion === '-' ? '' : file.fileVersion.split(' ')[0]!, ProcessVersionInfoInternalFileName: file.originalFileName === '-' ? '' : file.originalFileName,
       ProcessVersionInfoOriginalFileName: file.originalFileName === '-' ? '' : file.originalFileName, ProcessVersionInfoFileDescription: file.description === '-' ? '' : file.description,
-      ProcessId: p.pid, ProcessCommandLine: cmd, ProcessIntegrityLevel: p.integrity, ProcessTokenElevation: `TokenElevationType${p.elevation}`, ProcessCreationTime: isoTime(t),
+      ProcessId: p.pid, ProcessCommandLine: cmd, ProcessIntegrityLevel: p.integrity, ProcessTokenElevation: `TokenElevationType${p.elevation}`, ProcessCreationTime: isoString(t),
       AccountDomain: user.domain.toLowerCase(), AccountName: user.name.toLowerCase(), AccountSid: user.sid, AccountUpn: user.upn ?? '', LogonId: parseInt(p.logonId, 16),
       ...this.initiating(parent), InitiatingProcessLogonId: parseInt(parent.logonId, 16),
       InitiatingProcessSignerType: parent.file.signer === 'Microsoft Corporation' ? 'OsVendor' : parent.file.signer ? 'ThirdParty' : 'None',
@@ -224,6 +224,13 @@ export class Timeline {
    * when the writer truncates and rewrites it, `rewrite`). `created` is the file's original
    * creation time for Sysmon's CreationUtcTime.
    */
+  /** `proc` rewrites the server's agents.config (installing, enabling, disabling, removing an agent), leaving it `size` bytes. */
+  agentsConfigRewrite(t: number, proc: Proc, size: number): void {
+    const created = AGENTS_CONFIG_CREATED[proc.host.name];
+    if (created === undefined) throw new Error(`internal: no agents.config on ${proc.host.name}`);
+    this.fileWrite(t, proc, AGENTS_CONFIG, { modified: true, rewrite: true, created, size });
+  }
+
   fileWrite(t: number, proc: Proc, path: string, opts: { modified?: boolean; rewrite?: boolean; created?: number; file?: FileMeta; size?: number; smb?: { from: Host; account: Account; port?: number } } = {}): void {
     const host = proc.host;
     const f = opts.file ?? { path, fileVersion: '-', description: '-', product: '-', company: '-', originalFileName: '-', signer: null, size: opts.size ?? 0 };

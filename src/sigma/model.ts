@@ -156,3 +156,10 @@ export function ruleKey(meta: RuleMeta): string {
 export function levelOf(meta: RuleMeta): Level {
   return meta.level ?? 'medium';
 }
+
+/** Whether a filter applies to a rule: it names the rule (or names none) and its logsource fields match. */
+export function filterApplies(f: FilterRule, r: SigmaRule): boolean {
+  if (f.rules.length && !f.rules.some((x) => x === r.meta.id || x === r.meta.name)) return false;
+  const fl = f.logsource, rl = r.logsource;
+  return (['product', 'service', 'category'] as const).every((k) => fl[k] === undefined || fl[k] === rl[k]);
+}

@@ -3,6 +3,7 @@
 import type { Event } from '../events/model.js';
 import { eventCategories } from '../events/model.js';
 import type { CorrelationRule, FilterRule, RuleProblem, SigmaDocument, SigmaRule } from './model.js';
+import { filterApplies } from './model.js';
 import { compileDetection, type Matcher } from './compile.js';
 import { EventView } from './event-view.js';
 import { requirement, type Requirement } from './prefilter.js';
@@ -33,11 +34,6 @@ function logsourceKey(l: { product?: string | undefined; service?: string | unde
   return `${l.product ?? ''}|${l.service ?? ''}|${l.category ?? ''}`;
 }
 
-function filterApplies(f: FilterRule, r: SigmaRule): boolean {
-  if (f.rules.length && !f.rules.some((x) => x === r.meta.id || x === r.meta.name)) return false;
-  const fl = f.logsource, rl = r.logsource;
-  return (['product', 'service', 'category'] as const).every((k) => fl[k] === undefined || fl[k] === rl[k]);
-}
 
 export interface RuleSetStats { rules: number; correlations: number; filters: number; evaluated: number; events: number }
 

@@ -7,7 +7,7 @@
 // and the asset route can only ever answer with these two bodies (no file system path is built
 // from a request). Neither string uses backticks or `${`.
 
-export const APP_CSS = String.raw`
+const APP_CSS = String.raw`
 :root { --bg:#fafafa; --fg:#1c1c1c; --muted:#5f6368; --line:#d0d4d9; --accent:#0b57d0; --panel:#fff;
   --critical:#a50e0e; --high:#c5221f; --medium:#b06000; --low:#1e6e3c; --informational:#4a5a6a; }
 * { box-sizing: border-box; }
@@ -73,7 +73,7 @@ figcaption { font-size: .85em; color: var(--muted); }
 .tablewrap { overflow-x: auto; }
 `;
 
-export const APP_JS = String.raw`// tracehound web UI: progressive enhancement of the server-rendered pages.
+const APP_JS = String.raw`// tracehound web UI: progressive enhancement of the server-rendered pages.
 const csrf = (document.querySelector('meta[name="csrf-token"]') || {}).content || '';
 
 function say(el, text, isError) {

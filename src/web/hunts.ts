@@ -16,7 +16,7 @@ import { packageRoot } from '../util/package-root.js';
 export interface HuntEvent { event: 'progress' | 'log' | 'done'; data: Record<string, unknown> }
 
 /** Hunts that may run at once. */
-export const MAX_RUNNING = 2;
+const MAX_RUNNING = 2;
 /** Events kept per hunt (the first and the latest; progress frames are coalesced). */
 const MAX_EVENTS = 2000;
 /** How long the child may take to record its hunt row (rules load first). */

@@ -40,7 +40,7 @@ function link(url: string, text?: string): SafeHtml {
 }
 
 /** Multi-line code: each line escaped (its invisible characters shown), the line breaks kept as line breaks. */
-export function codeLines(text: string): SafeHtml {
+function codeLines(text: string): SafeHtml {
   const nl = new SafeHtml('\n');
   const lines = text.replace(/\r\n?/g, '\n').split('\n');
   return html`${lines.flatMap((l, i) => (i ? [nl, l] : [l]))}`;
@@ -53,7 +53,7 @@ const csrfField = (ctx: PageContext) => html`<input type="hidden" name="_csrf" v
 
 export interface FindingQuery { severity?: string; host?: string; rule?: string; state?: string; from?: string; to?: string; hunt?: string; page?: string }
 
-export function queryString(q: FindingQuery, extra: Record<string, string> = {}): string {
+function queryString(q: FindingQuery, extra: Record<string, string> = {}): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries({ ...q, ...extra })) if (v) p.set(k, v);
   const s = p.toString();

@@ -17,6 +17,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { openCaseStore, CaseStoreError, parseState, type CaseStore, type FindingFilter, type CaseRecord } from '../cases/store.js';
 import { LEVELS, type Level } from '../sigma/model.js';
@@ -24,8 +25,8 @@ import { ASSETS } from './assets.js';
 import { HuntError, HuntJobs, doneData, type HuntEvent } from './hunts.js';
 import { RuleCatalogue, TABS } from './rules.js';
 import * as pages from './pages.js';
-import { techniquePage, renderMarkdown } from '../knowledge/render.js';
-import { readAttackStore, storeDir } from '../knowledge/attack-store.js';
+import { techniquePage, renderJson, renderMarkdown } from '../knowledge/render.js';
+import { readAttackStore, storeDir, storePath, type AttackStore } from '../knowledge/attack-store.js';
 import { renderHtmlReport, techniqueFromMarkdown, REPORT_CSP } from '../report/html.js';
 import { renderMarkdownReport } from '../report/markdown.js';
 import { findingWriter } from '../report/records.js';
@@ -35,9 +36,9 @@ import { toolVersion } from '../cases/recorder.js';
 import type { Conversion, Target } from '../sigma/backends/index.js';
 
 export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
-export const BODY_LIMIT = 64 * 1024;
-export const PER_PAGE = 50;
-export const API_MAX_PER_PAGE = 500;
+const BODY_LIMIT = 64 * 1024;
+const PER_PAGE = 50;
+const API_MAX_PER_PAGE = 500;
 
 export interface ServeOptions {
   /** the case store (default: the default store path) */
@@ -189,6 +190,20 @@ export async function startServer(opts: ServeOptions = {}): Promise<WebServer> {
   const jobs = new HuntJobs(store, store.path);
   let catalogue: RuleCatalogue | null = null;
   const rules = () => (catalogue ??= new RuleCatalogue());
+  // the ATT&CK store (up to hundreds of MB of JSON): read again only when its file changes, as an
+  // import while the server runs does; a damaged or missing store is no official data
+  let attack: { key: string; store: AttackStore | null } | null = null;
+  const attackStore = (): AttackStore | null => {
+    const dir = storeDir(opts.store);
+    let key = '';
+    try { const st = statSync(storePath(dir)); key = `${st.mtimeMs}:${st.size}:${st.ino}`; } catch { /* not imported */ }
+    if (attack?.key !== key) {
+      let store: AttackStore | null = null;
+      try { store = readAttackStore(dir); } catch { store = null; }
+      attack = { key, store };
+    }
+    return attack.store;
+  };
   const ctx: pages.PageContext = { csrf };
   let allowedHosts = new Set<string>();
   let cookieName = 'tracehound';
@@ -386,11 +401,9 @@ export async function startServer(opts: ServeOptions = {}): Promise<WebServer> {
     // ---- technique
     if (get && (m = /^\/(api\/)?technique\/(T\d{4}(?:\.\d{3})?)$/i.exec(path))) {
       const id = m[2]!.toUpperCase();
-      let attack = null;
-      try { attack = readAttackStore(storeDir(opts.store)); } catch { attack = null; }
-      const tp = techniquePage(id, attack);
+      const tp = techniquePage(id, attackStore());
       if (!tp) throw new HttpError(404, `neither tracehound nor the imported ATT&CK data knows ${id}`);
-      if (m[1]) return send(res, 200, 'application/json; charset=utf-8', (await import('../knowledge/render.js')).renderJson(tp));
+      if (m[1]) return send(res, 200, 'application/json; charset=utf-8', renderJson(tp));
       return page(res, 200, pages.techniqueHtmlPage(ctx, techniqueFromMarkdown(renderMarkdown(tp), { id, name: tp.name })));
     }
     if (get && path === '/api/session') return json(res, 200, { csrf, analyst });

@@ -367,11 +367,13 @@ test('tracehound scenario writes the chosen formats and a manifest; bad argument
   process.stdout.write = ((s: string) => { help += s; return true; }) as typeof process.stdout.write;
   try { assert.equal(await scenarioCommand(['--help']), 0); } finally { process.stdout.write = write; }
   assert.match(help, /usage: tracehound scenario NAME\.\.\. --out DIR/);
+  // a usage error writes nothing
+  const refused = join(tmp, 'cli-refused');
   for (const bad of [
-    ['nope', '--out', out], ['atomic'], ['--out', out], ['atomic', '--out', out, '--seed', '-1'], ['atomic', '--out', out, '--seed', 'x'],
-    ['atomic', '--out', out, '--formats', 'evtx'], ['atomic', '--out', out, '--formats', ','], ['atomic', '--out', out, '--bogus'],
+    ['nope', '--out', refused], ['atomic'], ['--out', refused], ['atomic', '--out', refused, '--seed', '-1'], ['atomic', '--out', refused, '--seed', 'x'],
+    ['atomic', '--out', refused, '--formats', 'evtx'], ['atomic', '--out', refused, '--formats', ','], ['atomic', '--out', refused, '--bogus'],
   ]) await assert.rejects(scenarioCommand(bad), UsageError, bad.join(' '));
-  assert.ok(existsSync(join(EVIDENCE, 'manifest.json')));
+  assert.ok(!existsSync(refused), 'a refused command created its output folder');
 });
 
 test('a hunt over a folder holding the manifest does not take the manifest for a Windows event', async () => {

@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import assert from 'node:assert/strict';
+import { ExchangeInputError } from '../../src/sources/exchange/model.js';
 
 export const ROOT = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\';
 export const SMTP = 'Microsoft.Exchange.Data.Transport.Smtp.SmtpReceiveAgent';
@@ -45,8 +47,10 @@ export const DKIM_AGENT: AgentEntry = {
 
 const xmlAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-export function agentsConfigXml(agents: AgentEntry[]): string {
-  const list = agents.map((a) => `      <agent name="${xmlAttr(a.name)}" baseType="${xmlAttr(a.baseType)}" classFactory="${xmlAttr(a.factory)}" assemblyPath="${xmlAttr(a.assemblyPath)}" enabled="${a.enabled === false ? 'false' : 'true'}" />`);
+/** An agents.config of `agents`; `wrapped`: each <agent> over four lines, as Exchange's setup writes them. */
+export function agentsConfigXml(agents: AgentEntry[], wrapped = false): string {
+  const sep = wrapped ? '\n             ' : ' ';
+  const list = agents.map((a) => `      <agent name="${xmlAttr(a.name)}" baseType="${xmlAttr(a.baseType)}"${sep}classFactory="${xmlAttr(a.factory)}"${sep}assemblyPath="${xmlAttr(a.assemblyPath)}"${sep}enabled="${a.enabled === false ? 'false' : 'true'}" />`);
   return `<?xml version="1.0" encoding="utf-8"?>
 <configuration>
   <mexRuntime>
@@ -121,4 +125,15 @@ export function writeCollection(dir: string, s: Scenario): string {
   rows.push(...(s.manifest ?? []));
   writeFileSync(join(dir, 'files.csv'), manifestCsv(rows));
   return dir;
+}
+
+/** Runs `f` and returns the ExchangeInputError it must throw. */
+export function inputError(f: () => unknown): ExchangeInputError {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof ExchangeInputError, `expected ExchangeInputError, got ${e instanceof Error ? e.stack : String(e)}`);
+    return e;
+  }
+  assert.fail('no error');
 }

@@ -14,3 +14,13 @@ export function peError(fn: () => unknown, message: RegExp): PeError {
   }
   assert.fail(`expected a PeError matching ${message}`);
 }
+
+/** Runs `fn`; anything it throws must be a PeError whose offset lies within the `size`-byte file. */
+export function onlyPeError(fn: () => unknown, size: number): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof PeError)) throw new Error(`not a PeError: ${(e as Error)?.stack ?? String(e)}`);
+    assert.ok(Number.isInteger(e.offset) && e.offset >= 0 && e.offset <= size, `bad offset ${e.offset} for: ${e.message}`);
+  }
+}

@@ -4,10 +4,11 @@
 // Under `not`, a field test also requires the field (`?field != null`), so a missing field keeps
 // Sigma's meaning. temporal_ordered correlations are EQL sequences.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, and, expandClasses, shapeOf, type Expr, type Pred } from './ir.js';
+import { CMP_OP, ConversionError, expandClasses, inDialect, shapeOf, type Expr, type Pred } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
-import { channelCondition, fieldTarget, firstThatConverts, type ColumnType, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { RegexDialectError, toLucene } from './regex-ast.js';
+import { NUMERIC, entryFor, type ColumnType, type TargetMapping } from './mapping.js';
+import { toLucene } from './regex-ast.js';
+import { elasticColumn, elasticField as eqlField, gatherLists, luceneGlob, whereClause, type Ctx } from './elastic.js';
 
 /** An EQL string: raw ("""...""") when it has backslashes or quotes, else with escapes. */
 // eslint-disable-next-line no-control-regex
@@ -21,18 +22,6 @@ export function eqlString(s: string): string {
   return '"' + s.replace(EQL_ESCAPED, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] ?? `\\u{${c.charCodeAt(0).toString(16)}}`) + '"';
 }
 
-export function eqlField(n: string): string {
-  return n.split('.').every((p) => /^[A-Za-z_@][A-Za-z0-9_]*$/.test(p)) ? n : `\`${n.replace(/`/g, '``')}\``;
-}
-
-function luLit(s: string): string {
-  return [...s].map((c) => (/[.?+*|{}[\]()"\\#@&<>~]/.test(c) ? '\\' + c : c)).join('');
-}
-
-interface Ctx { m: TargetMapping; e: LogsourceEntry }
-
-const NUMERIC: ReadonlySet<ColumnType> = new Set(['int', 'long', 'real']);
-
 export class EqlBackend implements Backend {
   readonly target = 'eql' as const;
   readonly flavour = 'elasticsearch-ecs';
@@ -43,10 +32,7 @@ export class EqlBackend implements Backend {
   comment(text: string): string { return text.split('\n').map((l) => `// ${l}`).join('\n'); }
 
   private col(ctx: Ctx, field: string): { name: string; type: ColumnType } {
-    const t = fieldTarget(ctx.m, ctx.e, field);
-    if (t.kind !== 'column') throw new ConversionError(`field '${field}' maps to a ${t.kind} target, which EQL does not support`, 'unmapped field');
-    if (t.prefix) throw new ConversionError(`field '${field}' maps with a value prefix, which EQL does not support`, 'unmapped field');
-    return { name: t.name, type: t.type };
+    return elasticColumn(ctx, field, 'EQL');
   }
 
   private str(f: string, type: ColumnType, parts: Part[], cased: boolean): string {
@@ -69,8 +55,7 @@ export class EqlBackend implements Backend {
       return `${f} : ${pats.length === 1 ? pats[0] : `(${pats.join(', ')})`}`;
     }
     // a literal * or ?, or many windash characters: a whole-value Lucene regex
-    const re = parts.map((p) => (p.k === 'lit' ? luLit(p.s) : p.k === 'any' ? '.*' : p.k === 'one' ? '.' : `[${[...p.chars].map((c) => (/[\\\]\[^-]/.test(c) ? '\\' + c : c)).join('')}]`)).join('');
-    return `${f} ${cased ? 'regex' : 'regex~'} ${eqlString(re)}`;
+    return `${f} ${cased ? 'regex' : 'regex~'} ${eqlString(luceneGlob(parts))}`;
   }
 
   private pred(ctx: Ctx, field: string | null, p: Pred, neg: boolean): string {
@@ -96,13 +81,12 @@ export class EqlBackend implements Backend {
         if (NUMERIC.has(type)) return guard(`${f} == ${p.n}`);
         return guard(`${type === 'string' ? f : `string(${f})`} : ${p.forms.length === 1 ? eqlString(p.forms[0]!) : `(${p.forms.map(eqlString).join(', ')})`}`);
       case 're': {
-        let re: string;
-        try { re = toLucene(p.re); } catch (e) { if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct'); throw e; }
+        const re = inDialect(() => toLucene(p.re));
         return guard(`${type === 'string' ? f : `string(${f})`} ${p.re.flags.i ? 'regex~' : 'regex'} ${eqlString(re)}`);
       }
       case 'cidr': return guard(`cidrMatch(${f}, ${eqlString(p.cidr)})`);
       case 'cmp': {
-        const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+        const op = CMP_OP[p.op];
         return guard(NUMERIC.has(type) ? `${f} ${op} ${p.n}` : `number(${f}) ${op} ${p.n}`);
       }
       case 'exists': return `?${f} != null`;
@@ -119,20 +103,8 @@ export class EqlBackend implements Backend {
       case 'and': return e.items.map((x) => this.wrap(ctx, x, neg)).join(' and ');
       case 'or': {
         // `f : "a" or f : "b"` -> `f : ("a", "b")` (also for like)
-        const out: string[] = [];
-        const groups = new Map<string, { i: number; vals: string[] }>();
-        for (const x of e.items) {
-          const s = this.wrap(ctx, x, neg);
-          const m = /^([A-Za-z0-9_.@`]+ (?::|like)) ("(?:[^"\\]|\\.)*"|"""[^]*?""")$/.exec(s);
-          if (m) {
-            const g = groups.get(m[1]!);
-            if (g) { g.vals.push(m[2]!); continue; }
-            groups.set(m[1]!, { i: out.length, vals: [m[2]!] });
-          }
-          out.push(s);
-        }
-        for (const [lhs, g] of groups) if (g.vals.length > 1) out[g.i] = `${lhs} (${g.vals.join(', ')})`;
-        return out.join(' or ');
+        const terms = e.items.map((x) => this.wrap(ctx, x, neg));
+        return gatherLists(terms, /^([A-Za-z0-9_.@`]+ (?::|like)) ("(?:[^"\\]|\\.)*"|"""[^]*?""")$/, (lhs, vals) => `${lhs} (${vals.join(', ')})`).join(' or ');
       }
       case 'pred': return this.pred(ctx, e.field, e.pred, neg);
     }
@@ -144,12 +116,7 @@ export class EqlBackend implements Backend {
   }
 
   private condition(rule: SigmaRule, e: Expr): string {
-    return firstThatConverts(this.m, rule.logsource, (entry) => {
-      const ctx: Ctx = { m: this.m, e: entry };
-      const full = entry.channels ? and([channelCondition(rule.logsource), e]) : e;
-      const conds = [...(entry.condition ? [entry.condition] : []), ...(full.k === 'const' && full.v ? [] : [this.wrap(ctx, full, false)])];
-      return conds.join(' and ') || 'true';
-    });
+    return whereClause(this.m, rule, e, (ctx, full) => this.wrap(ctx, full, false), ' and ', 'true');
   }
 
   rule(rule: SigmaRule, e: Expr): string {
@@ -164,7 +131,7 @@ export class EqlBackend implements Backend {
     const alias = (g: string, ref: string) => c.aliases[g]?.[ref] ?? g;
     const steps = inputs.map((inp) => {
       const cond = this.condition(inp.rule, inp.expr);
-      const ctx = firstThatConverts(this.m, inp.rule.logsource, (entry) => ({ m: this.m, e: entry }) as Ctx);
+      const ctx: Ctx = { m: this.m, e: entryFor(this.m, inp.rule.logsource) };
       const by = c.groupBy.map((g) => eqlField(this.col(ctx, alias(g, inp.ref)).name));
       return `  [any where ${cond}]${by.length ? ` by ${by.join(', ')}` : ''}`;
     });

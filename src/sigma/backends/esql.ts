@@ -5,10 +5,11 @@
 // ES|QL conditions are three-valued: under NOT, every field test also requires the field to exist,
 // so that NOT keeps Sigma's meaning for a missing field.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, and, expandClasses, foldParts, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
+import { CMP_OP, ConversionError, expandClasses, foldParts, inDialect, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
-import { channelCondition, fieldTarget, firstThatConverts, type ColumnType, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { RegexDialectError, toLucene } from './regex-ast.js';
+import { NUMERIC, entryFor, type ColumnType, type TargetMapping } from './mapping.js';
+import { toLucene } from './regex-ast.js';
+import { elasticColumn, elasticField as esqlField, gatherLists, luceneGlob, whereClause, type Ctx } from './elastic.js';
 
 /** An ES|QL string literal: triple-quoted (no escapes) when the text has backslashes or quotes. */
 export function esqlString(s: string): string {
@@ -18,15 +19,7 @@ export function esqlString(s: string): string {
   return '"' + s.replace(/[\\"\n\r\t]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c]!) + '"';
 }
 
-export function esqlField(n: string): string {
-  return n.split('.').every((p) => /^[A-Za-z_@][A-Za-z0-9_]*$/.test(p)) ? n : `\`${n.replace(/`/g, '``')}\``;
-}
-
 function likeEsc(s: string): string { return s.replace(/[\\*?]/g, '\\$&'); }
-
-interface Ctx { m: TargetMapping; e: LogsourceEntry }
-
-const NUMERIC: ReadonlySet<ColumnType> = new Set(['int', 'long', 'real']);
 
 export class EsqlBackend implements Backend {
   readonly target = 'esql' as const;
@@ -41,10 +34,7 @@ export class EsqlBackend implements Backend {
   comment(text: string): string { return text.split('\n').map((l) => `// ${l}`).join('\n'); }
 
   private col(ctx: Ctx, field: string): { name: string; type: ColumnType } {
-    const t = fieldTarget(ctx.m, ctx.e, field);
-    if (t.kind !== 'column') throw new ConversionError(`field '${field}' maps to a ${t.kind} target, which ES|QL does not support`, 'unmapped field');
-    if (t.prefix) throw new ConversionError(`field '${field}' maps with a value prefix, which ES|QL does not support`, 'unmapped field');
-    return { name: t.name, type: t.type };
+    return elasticColumn(ctx, field, 'ES|QL');
   }
 
   private str(f: string, type: ColumnType, parts: Part[], cased: boolean): string {
@@ -66,8 +56,7 @@ export class EsqlBackend implements Backend {
     const alts = expandClasses(folded, 16);
     if (alts) return alts.length === 1 ? one(alts[0]!) : `(${alts.map(one).join(' OR ')})`;
     // many windash characters: a whole-value regex
-    const re = folded.map((p) => (p.k === 'lit' ? [...p.s].map((c) => (/[.?+*|{}[\]()"\\#@&<>~]/.test(c) ? '\\' + c : c)).join('') : p.k === 'any' ? '.*' : p.k === 'one' ? '.' : `[${[...p.chars].map((c) => (/[\\\]\[^-]/.test(c) ? '\\' + c : c)).join('')}]`)).join('');
-    return `${subject} RLIKE ${esqlString(re)}`;
+    return `${subject} RLIKE ${esqlString(luceneGlob(folded))}`;
   }
 
   private pred(ctx: Ctx, field: string | null, p: Pred, neg: boolean): string {
@@ -103,14 +92,13 @@ export class EsqlBackend implements Backend {
         return guard(p.forms.length === 1 ? `${subject} == ${esqlString(p.forms[0]!)}` : `${subject} IN (${p.forms.map(esqlString).join(', ')})`);
       }
       case 're': {
-        let re: string;
-        try { re = toLucene(p.re, p.re.flags.i); } catch (e) { if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct'); throw e; }
+        const re = inDialect(() => toLucene(p.re, p.re.flags.i));
         const text = type === 'string' ? f : `TO_STRING(${f})`;
         return guard(`${p.re.flags.i ? `TO_LOWER(${text})` : text} RLIKE ${esqlString(re)}`);
       }
       case 'cidr': return guard(`CIDR_MATCH(${type === 'ip' ? f : `TO_IP(${f})`}, ${esqlString(p.cidr)})`);
       case 'cmp': {
-        const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+        const op = CMP_OP[p.op];
         return NUMERIC.has(type) ? guard(`${f} ${op} ${p.n}`) : `(TO_DOUBLE(${f}) IS NOT NULL AND TO_DOUBLE(${f}) ${op} ${p.n})`;
       }
       case 'exists': return `${f} IS NOT NULL`;
@@ -126,21 +114,9 @@ export class EsqlBackend implements Backend {
       case 'not': return `NOT ${this.wrap(ctx, e.item, !neg)}`;
       case 'and': return e.items.map((x) => this.wrap(ctx, x, neg)).join(' AND ');
       case 'or': {
-        const parts = e.items.map((x) => this.wrap(ctx, x, neg));
         // `a == "x" OR a == "y"` -> `a IN ("x", "y")`
-        const groups = new Map<string, { i: number; vals: string[] }>();
-        const out: string[] = [];
-        for (const s of parts) {
-          const m = /^((?:TO_LOWER\()?[A-Za-z0-9_.@`]+\)?) == ("(?:[^"\\]|\\.)*"|"""[^]*?""")$/.exec(s);
-          if (m) {
-            const g = groups.get(m[1]!);
-            if (g) { g.vals.push(m[2]!); continue; }
-            groups.set(m[1]!, { i: out.length, vals: [m[2]!] });
-          }
-          out.push(s);
-        }
-        for (const [subject, g] of groups) if (g.vals.length > 1) out[g.i] = `${subject} IN (${g.vals.join(', ')})`;
-        return out.join(' OR ');
+        const terms = e.items.map((x) => this.wrap(ctx, x, neg));
+        return gatherLists(terms, /^((?:TO_LOWER\()?[A-Za-z0-9_.@`]+\)?) == ("(?:[^"\\]|\\.)*"|"""[^]*?""")$/, (subject, vals) => `${subject} IN (${vals.join(', ')})`).join(' OR ');
       }
       case 'pred': return this.pred(ctx, e.field, e.pred, neg);
     }
@@ -152,12 +128,7 @@ export class EsqlBackend implements Backend {
   }
 
   private where(rule: SigmaRule, e: Expr): string {
-    return firstThatConverts(this.m, rule.logsource, (entry) => {
-      const ctx: Ctx = { m: this.m, e: entry };
-      const full = entry.channels ? and([channelCondition(rule.logsource), e]) : e;
-      const conds = [...(entry.condition ? [entry.condition] : []), ...(full.k === 'const' && full.v ? [] : [this.wrap(ctx, full, false)])];
-      return conds.join(' AND ') || 'TRUE';
-    });
+    return whereClause(this.m, rule, e, (ctx, full) => this.wrap(ctx, full, false), ' AND ', 'TRUE');
   }
 
   rule(rule: SigmaRule, e: Expr): string {
@@ -168,8 +139,9 @@ export class EsqlBackend implements Backend {
     const alias = (g: string, ref: string) => c.aliases[g]?.[ref] ?? g;
     const vf = c.condition.field?.[0];
     // One pass over the index: each event is tagged with the first referenced rule it matches.
-    const ctxs = inputs.map((inp) => firstThatConverts(this.m, inp.rule.logsource, (entry) => { this.where(inp.rule, inp.expr); return { m: this.m, e: entry } as Ctx; }));
     const conds = inputs.map((inp) => this.where(inp.rule, inp.expr));
+    // group-by and value fields are read through the first fitting entry
+    const ctxs = inputs.map((inp): Ctx => ({ m: this.m, e: entryFor(this.m, inp.rule.logsource) }));
     const caseOf = (vals: string[]) => `CASE(${conds.map((w, i) => `${w}, ${vals[i]}`).join(', ')}, NULL)`;
     const evals = [`th_rule = ${caseOf(inputs.map((x) => esqlString(x.ref)))}`,
       ...c.groupBy.map((g, k) => `th_g${k} = TO_LOWER(${caseOf(inputs.map((x, i) => esqlField(this.col(ctxs[i]!, alias(g, x.ref)).name)))})`),
@@ -178,10 +150,11 @@ export class EsqlBackend implements Backend {
     const by = [`th_bucket = DATE_TRUNC(${span}, @timestamp)`, ...c.groupBy.map((_, k) => `th_g${k}`)].join(', ');
     const cond = (x: string) => conditionExpr(c.condition, x, { eq: '==', neq: '!=', and: ' AND ', none: 'TRUE', spaced: true });
     const head = `FROM ${this.index}\n| EVAL ${evals.join(',\n    ')}\n| WHERE th_rule IS NOT NULL`;
+    const stats = (name: string, agg: string) => `${head}\n| STATS ${name} = ${agg} BY ${by}\n| WHERE ${cond(name)}`;
     switch (c.ctype) {
-      case 'event_count': return `${head}\n| STATS event_count = COUNT(*) BY ${by}\n| WHERE ${cond('event_count')}`;
-      case 'value_count': return `${head}\n| STATS value_count = COUNT_DISTINCT(th_value) BY ${by}\n| WHERE ${cond('value_count')}`;
-      case 'temporal': return `${head}\n| STATS rule_count = COUNT_DISTINCT(th_rule) BY ${by}\n| WHERE ${cond('rule_count')}`;
+      case 'event_count': return stats('event_count', 'COUNT(*)');
+      case 'value_count': return stats('value_count', 'COUNT_DISTINCT(th_value)');
+      case 'temporal': return stats('rule_count', 'COUNT_DISTINCT(th_rule)');
       default: throw new ConversionError(`correlation type ${c.ctype} is not supported by the ES|QL backend (fixed time buckets cannot check the order)`, 'correlation');
     }
   }

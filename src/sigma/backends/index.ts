@@ -1,6 +1,5 @@
 // Sigma documents -> one query per rule for a target (`tracehound rules convert`).
 import type { CorrelationRule, FilterRule, SigmaDocument, SigmaRule } from '../model.js';
-import { ruleKey } from '../model.js';
 import { ConversionError, lowerRule } from './ir.js';
 import type { Backend, BackendOptions, Conversion, CorrelationInput, Target } from './types.js';
 import { TARGETS } from './types.js';
@@ -58,7 +57,7 @@ export function convertDocuments(docs: SigmaDocument[], backend: Backend): Conve
 }
 
 /** A rule's name in packs and messages. */
-export function convKey(c: Conversion): string {
+function convKey(c: Conversion): string {
   return c.rule_id ?? c.title;
 }
 
@@ -71,5 +70,3 @@ export function queryPack(backend: Backend, convs: Conversion[], header: string[
   if (failed.length) parts.push(backend.comment([`${failed.length} rule(s) not converted:`, ...failed.map((c) => `${convKey(c)} ${c.title}: ${c.error}`)].join('\n')));
   return parts.join(backend.separator) + '\n';
 }
-
-export { ruleKey };

@@ -2,6 +2,7 @@
 // boolean expression over field predicates. The predicates keep tracehound's matching semantics
 // (README, "Sigma semantics"); each backend prints them or refuses the rule with a reason.
 import type { Cond, Detection, FilterRule, Item, Part, Search, SigmaRule, Value, CmpOp, DatePart, CorrelationCondition } from '../model.js';
+import { filterApplies } from '../model.js';
 import { wrap } from '../sigma-string.js';
 import { parseCidr, type Network } from '../../util/ip.js';
 import { parseSigmaRegex, type ParsedRegex, RegexDialectError } from './regex-ast.js';
@@ -95,13 +96,21 @@ function valuePreds(field: string | null, v: Value): Expr {
 }
 
 function regex(source: string, flags: string): ParsedRegex {
+  return inDialect(() => parseSigmaRegex(source, flags));
+}
+
+/** Run a regex parser or dialect printer, its refusal (RegexDialectError) becoming a ConversionError. */
+export function inDialect<T>(f: () => T): T {
   try {
-    return parseSigmaRegex(source, flags);
+    return f();
   } catch (e) {
     if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct');
     throw e;
   }
 }
+
+/** A numeric comparison's operator, as every target writes it. */
+export const CMP_OP: Readonly<Record<CmpOp, string>> = { gt: '>', gte: '>=', lt: '<', lte: '<=' };
 
 export function lowerItem(item: Item): Expr {
   const preds = item.values.map((v) => valuePreds(item.field, v));
@@ -142,11 +151,6 @@ export function lowerDetection(det: Detection): Expr {
 }
 
 /** Filters spec (as the rule set applies them): a filter suppresses the rule's matches where it holds. */
-export function filterApplies(f: FilterRule, r: SigmaRule): boolean {
-  if (f.rules.length && !f.rules.some((x) => x === r.meta.id || x === r.meta.name)) return false;
-  const fl = f.logsource, rl = r.logsource;
-  return (['product', 'service', 'category'] as const).every((k) => fl[k] === undefined || fl[k] === rl[k]);
-}
 
 export function lowerRule(rule: SigmaRule, filters: FilterRule[] = []): Expr {
   let e = lowerDetection(rule.detection);
@@ -204,55 +208,6 @@ function mergeLits(parts: Part[]): Part[] {
 export function foldParts(parts: Part[], cased: boolean): Part[] {
   if (cased) return parts;
   return parts.map((p) => (p.k === 'lit' ? lit(p.s.toLowerCase()) : p.k === 'cls' ? { k: 'cls', chars: p.chars.toLowerCase() } : p));
-}
-
-/** Fields an expression reads (for mapping checks and `fields` output). */
-export function fieldsOf(e: Expr, out = new Set<string>()): Set<string> {
-  switch (e.k) {
-    case 'and': case 'or': e.items.forEach((x) => fieldsOf(x, out)); break;
-    case 'not': fieldsOf(e.item, out); break;
-    case 'pred':
-      if (e.field !== null) out.add(e.field);
-      if (e.pred.t === 'fieldref') out.add(e.pred.other);
-      break;
-    default: break;
-  }
-  return out;
-}
-
-/** Does any predicate satisfy `f`? */
-export function somePred(e: Expr, f: (field: string | null, p: Pred) => boolean): boolean {
-  switch (e.k) {
-    case 'and': case 'or': return e.items.some((x) => somePred(x, f));
-    case 'not': return somePred(e.item, f);
-    case 'pred': return f(e.field, e.pred);
-    default: return false;
-  }
-}
-
-/** Pretty text of an expression (debugging, golden tests). */
-export function showExpr(e: Expr): string {
-  switch (e.k) {
-    case 'const': return String(e.v);
-    case 'and': return `(${e.items.map(showExpr).join(' and ')})`;
-    case 'or': return `(${e.items.map(showExpr).join(' or ')})`;
-    case 'not': return `not ${showExpr(e.item)}`;
-    case 'pred': {
-      const f = e.field ?? '*';
-      const p = e.pred;
-      switch (p.t) {
-        case 'str': return `${f} ${p.cased ? 'glob_cs' : 'glob'} ${JSON.stringify(p.parts.map((x) => (x.k === 'lit' ? x.s : x.k === 'any' ? '*' : x.k === 'one' ? '?' : `[${x.chars}]`)).join(''))}`;
-        case 'num': return `${f} == ${p.n}`;
-        case 're': return `${f} =~ /${p.re.source}/${p.re.flags.i ? 'i' : ''}${p.re.flags.m ? 'm' : ''}${p.re.flags.s ? 's' : ''}`;
-        case 'cidr': return `${f} in ${p.cidr}`;
-        case 'cmp': return `${f} ${p.op} ${p.n}`;
-        case 'exists': return `exists(${f})`;
-        case 'null': return `null(${f})`;
-        case 'fieldref': return `${f} ${p.mode}${p.cased ? '_cs' : ''} field(${p.other})`;
-        case 'datepart': return `${p.part}(${f}) ${p.op} ${p.n}`;
-      }
-    }
-  }
 }
 
 /** How a target writes a correlation condition's comparisons. */

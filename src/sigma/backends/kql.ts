@@ -3,10 +3,10 @@
 // the middle of a value and character classes become an anchored `matches regex` with (?i);
 // `|re` is printed in RE2 syntax (Kusto's regex engine) with tracehound's semantics.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, expandClasses, shapeOf, and, type Expr, type Pred, conditionExpr } from './ir.js';
+import { CMP_OP, ConversionError, expandClasses, inDialect, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
-import { channelCondition, firstThatConverts, fieldTarget, type ColumnType, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { RegexDialectError, escapeRegexLiteral, toRe2 } from './regex-ast.js';
+import { NUMERIC, channelCondition, firstThatConverts, fieldTarget, type ColumnType, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
+import { escapeRegexLiteral as reEsc, toRe2 } from './regex-ast.js';
 
 /** A KQL string literal: verbatim (@"...") when that is simpler, else with escapes. */
 export function kqlString(s: string): string {
@@ -29,8 +29,6 @@ export function kqlName(n: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : `['${n.replace(/'/g, "\\'")}']`;
 }
 
-const reEsc = escapeRegexLiteral;
-
 function clsEsc(chars: string): string {
   return '[' + [...chars].map((c) => (/[\\\]\[^-]/.test(c) ? '\\' + c : c.codePointAt(0)! > 0x7e ? `\\x{${c.codePointAt(0)!.toString(16).toUpperCase()}}` : c)).join('') + ']';
 }
@@ -39,8 +37,6 @@ function clsEsc(chars: string): string {
 function globRe(parts: Part[]): string {
   return parts.map((p) => (p.k === 'lit' ? reEsc(p.s) : p.k === 'any' ? '.*' : p.k === 'one' ? '.' : clsEsc(p.chars))).join('');
 }
-
-
 
 /** XML element text with the entities XML writes turned back into characters. */
 function unescapeXml(x: string): string {
@@ -54,8 +50,6 @@ function unescapeXml(x: string): string {
 function xmlItemRe(name: string | null): string {
   return name === null ? '<Data>([^<]*)</Data>' : `<Data Name="${name.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&')}">([^<]*)</Data>`;
 }
-
-const NUMERIC: ReadonlySet<ColumnType> = new Set(['int', 'long', 'real']);
 
 /** Per-rule printing state: the XML items read (extended as columns) and the per-value tests of multi-valued items. */
 interface Ctx {
@@ -115,8 +109,7 @@ export class KqlBackend implements Backend {
   private strOn(x: string, type: ColumnType, parts: Part[], cased: boolean): string {
     const s = type === 'string' ? x : `tostring(${x})`;
     // KQL's operators fold case themselves: the values stay as the rule writes them.
-    const folded = parts;
-    const sh = shapeOf(folded);
+    const sh = shapeOf(parts);
     const cs = cased ? '_cs' : '';
     switch (sh.kind) {
       case 'any': return `isnotempty(${s})`;
@@ -126,9 +119,9 @@ export class KqlBackend implements Backend {
       case 'contains': return `${s} contains${cs} ${kqlString(sh.lit)}`;
       case 'glob': {
         // A few windash alternatives read better (and run faster) as plain comparisons.
-        const alts = expandClasses(folded, 8);
+        const alts = expandClasses(parts, 8);
         if (alts && alts.every((a) => shapeOf(a).kind !== 'glob')) return `(${alts.map((a) => this.strOn(x, type, a, cased)).join(' or ')})`;
-        return `${s} matches regex ${kqlString(`(?s${cased ? '' : 'i'})^${globRe(folded)}$`)}`;
+        return `${s} matches regex ${kqlString(`(?s${cased ? '' : 'i'})^${globRe(parts)}$`)}`;
       }
     }
   }
@@ -146,14 +139,12 @@ export class KqlBackend implements Backend {
         return p.forms.length === 1 ? `${s} =~ ${kqlString(p.forms[0]!)}` : `${s} in~ (${p.forms.map(kqlString).join(', ')})`;
       }
       case 're': {
-        let re: string;
-        try { re = toRe2(p.re); } catch (e) { if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct'); throw e; }
-        return `${s} matches regex ${kqlString(re)}`;
+        return `${s} matches regex ${kqlString(inDialect(() => toRe2(p.re)))}`;
       }
       case 'cidr':
         return `coalesce(${p.net.v6 ? 'ipv6_is_in_range' : 'ipv4_is_in_range'}(${s}, ${kqlString(p.cidr)}), false)`;
       case 'cmp': {
-        const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+        const op = CMP_OP[p.op];
         return numeric ? `coalesce(${x} ${op} ${p.n}, false)` : `coalesce(todouble(${s}) ${op} ${p.n}, false)`;
       }
       case 'exists':
@@ -176,7 +167,7 @@ export class KqlBackend implements Backend {
       case 'datepart': {
         const d = `todatetime(${s})`;
         const part = p.part === 'week' ? `week_of_year(${d})` : `datetime_part(${kqlString(p.part)}, ${d})`;
-        const op = p.op === 'eq' ? '==' : { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+        const op = p.op === 'eq' ? '==' : CMP_OP[p.op];
         return `coalesce(${part} ${op} ${p.n}, false)`;
       }
     }
@@ -331,13 +322,11 @@ export class KqlBackend implements Backend {
     const by = ['bin(th_time, ' + span + ')', ...groupCols].join(', ');
     const cond = (x: string) => conditionExpr(c.condition, x, { eq: '==', neq: '!=', and: ' and ', none: 'true', spaced: true });
     const union = inputs.length === 1 ? 'th_m0' : `union ${inputs.map((_, i) => `th_m${i}`).join(', ')}`;
+    const summarize = (name: string, aggs: string) => `${lets.join('\n')}\n${union}\n| summarize ${name} = ${aggs}, first_seen = min(th_time), last_seen = max(th_time) by ${by}\n| where ${cond(name)}`;
     switch (c.ctype) {
-      case 'event_count':
-        return `${lets.join('\n')}\n${union}\n| summarize event_count = count(), first_seen = min(th_time), last_seen = max(th_time) by ${by}\n| where ${cond('event_count')}`;
-      case 'value_count':
-        return `${lets.join('\n')}\n${union}\n| summarize value_count = dcount(th_value), first_seen = min(th_time), last_seen = max(th_time) by ${by}\n| where ${cond('value_count')}`;
-      case 'temporal':
-        return `${lets.join('\n')}\n${union}\n| summarize rule_count = dcount(th_rule), rules = make_set(th_rule), first_seen = min(th_time), last_seen = max(th_time) by ${by}\n| where ${cond('rule_count')}`;
+      case 'event_count': return summarize('event_count', 'count()');
+      case 'value_count': return summarize('value_count', 'dcount(th_value)');
+      case 'temporal': return summarize('rule_count', 'dcount(th_rule), rules = make_set(th_rule)');
       case 'temporal_ordered': {
         // Chains of matches of rules[0], rules[1], ... in time order, the last within the timespan
         // of the first (a true sliding window, not bins), one row per first match.

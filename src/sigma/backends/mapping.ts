@@ -15,6 +15,9 @@ import { parseSigmaString } from '../sigma-string.js';
 
 export type ColumnType = 'string' | 'int' | 'long' | 'real' | 'bool' | 'datetime' | 'dynamic' | 'guid' | 'ip';
 
+/** The column types compared as numbers. */
+export const NUMERIC: ReadonlySet<ColumnType> = new Set(['int', 'long', 'real']);
+
 export type FieldTarget =
   /** a column (or ECS/Splunk field) of this name; `prefix` is written before compared values */
   | { kind: 'column'; name: string; type: ColumnType; prefix?: string }
@@ -179,6 +182,11 @@ export function fieldTarget(m: TargetMapping, e: LogsourceEntry, field: string):
     case 'xml': return { kind: 'xml', column: e.fallback.column, name: field === 'Data' ? null : field };
     case 'none': throw new ConversionError(`field '${field}' has no equivalent in ${e.table ?? m.target} (${m.file})`, 'unmapped field');
   }
+}
+
+/** A rule's detection for an entry: a channel entry ANDs the logsource's channel condition in front. */
+export function withChannels(entry: LogsourceEntry, ls: Logsource, e: Expr): Expr {
+  return entry.channels ? and([channelCondition(ls), e]) : e;
 }
 
 /**

@@ -4,10 +4,10 @@
 // (|re, `?` wildcards, literal `*`, |cased, numeric comparisons, field references) go whole — with
 // their negations — into one `| where` clause, so a negated regex is never applied positively.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, and, expandClasses, type Expr, type Pred, conditionExpr } from './ir.js';
+import { CMP_OP, ConversionError, expandClasses, inDialect, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
-import { channelCondition, fieldTarget, firstThatConverts, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { RegexDialectError, escapeRegexLiteral, toPcre } from './regex-ast.js';
+import { entryFor, fieldTarget, firstThatConverts, withChannels, type LogsourceEntry, type TargetMapping } from './mapping.js';
+import { escapeRegexLiteral as pcreEsc, toPcre } from './regex-ast.js';
 
 /** A double-quoted SPL string (search terms and eval strings share the escaping of \ and "). */
 export function splString(s: string): string {
@@ -24,8 +24,6 @@ function searchField(n: string): string {
   if (/[\s="()]/.test(n)) throw new ConversionError(`field name '${n}' cannot be written in an SPL search`, 'unsupported field name');
   return n;
 }
-
-const pcreEsc = escapeRegexLiteral;
 
 /** A whole-value glob as a PCRE search: anchored where the value has no wildcard at that end. */
 function globPcre(parts: Part[], cased: boolean, prefix = ''): string {
@@ -51,7 +49,7 @@ export class SplBackend implements Backend {
   comment(text: string): string { return text.split('\n').map((l) => `\`comment(${splString(l)})\``).join('\n'); }
 
   private column(ctx: Ctx, field: string): { name: string; prefix: string } {
-    const t: FieldTarget = fieldTarget(ctx.m, ctx.e, field);
+    const t = fieldTarget(ctx.m, ctx.e, field);
     if (t.kind !== 'column') throw new ConversionError(`field '${field}' maps to a ${t.kind} target, which SPL does not support`, 'unmapped field');
     return { name: t.name, prefix: t.prefix ?? '' };
   }
@@ -114,13 +112,11 @@ export class SplBackend implements Backend {
       case 'num': return guard(`match(${f}, ${splString(`(?i)\\A${pre}(?:${p.forms.map(pcreEsc).join('|')})\\z`)})`);
       case 're': {
         if (prefix) throw new ConversionError('a regex on a field written with a prefix is not supported', 'regex');
-        let re: string;
-        try { re = toPcre(p.re); } catch (e) { if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct'); throw e; }
-        return guard(`match(${f}, ${splString(re)})`);
+        return guard(`match(${f}, ${splString(inDialect(() => toPcre(p.re)))})`);
       }
       case 'cidr': return guard(`cidrmatch(${splString(p.cidr)}, ${f})`);
       case 'cmp': {
-        const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+        const op = CMP_OP[p.op];
         return `(isnotnull(tonumber(${f})) AND tonumber(${f})${op}${p.n})`;
       }
       case 'exists': return `isnotnull(${f})`;
@@ -158,10 +154,10 @@ export class SplBackend implements Backend {
   }
 
   /** The search line and the where clause of a rule. */
-  private parts(rule: SigmaRule, e: Expr): string {
+  rule(rule: SigmaRule, e: Expr): string {
     return firstThatConverts(this.m, rule.logsource, (entry) => {
       const ctx: Ctx = { m: this.m, e: entry };
-      const full = entry.channels ? and([channelCondition(rule.logsource), e]) : e;
+      const full = withChannels(entry, rule.logsource, e);
       const conj = full.k === 'and' ? full.items : [full];
       const terms: string[] = [];
       const wheres: string[] = [];
@@ -178,18 +174,15 @@ export class SplBackend implements Backend {
     });
   }
 
-  rule(rule: SigmaRule, e: Expr): string {
-    return this.parts(rule, e);
-  }
-
   correlation(c: CorrelationRule, inputs: CorrelationInput[]): string {
     const alias = (g: string, ref: string) => c.aliases[g]?.[ref] ?? g;
     const span = `${c.timespan / 1000}s`;
     const vf = c.condition.field?.[0];
-    const groups = c.groupBy.map((g, i) => `th_g${i}`);
+    const groups = c.groupBy.map((_, i) => `th_g${i}`);
     const subs = inputs.map((inp) => {
-      const q = this.parts(inp.rule, inp.expr);
-      const ctx = { m: this.m, e: firstThatConverts(this.m, inp.rule.logsource, (e) => { this.parts(inp.rule, inp.expr); return e; }) };
+      const q = this.rule(inp.rule, inp.expr);
+      // group-by and value fields are read through the first fitting entry
+      const ctx: Ctx = { m: this.m, e: entryFor(this.m, inp.rule.logsource) };
       const evals = [`th_rule=${splString(inp.ref)}`, ...c.groupBy.map((g, i) => `${groups[i]}=lower(${evalField(this.column(ctx, alias(g, inp.ref)).name)})`),
         ...(vf ? [`th_value=${evalField(this.column(ctx, alias(vf, inp.ref)).name)}`] : [])];
       return `${q}\n| eval ${evals.join(', ')}`;

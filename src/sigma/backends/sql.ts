@@ -3,10 +3,10 @@
 // multi-valued field matches when any value does and a missing field matches nothing, exactly as
 // the in-process matcher does; case-insensitive comparisons lower-case both sides.
 import type { CorrelationRule, Part, SigmaRule } from '../model.js';
-import { ConversionError, expandClasses, foldParts, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
+import { CMP_OP, ConversionError, expandClasses, foldParts, inDialect, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { loadMapping, type TargetMapping } from './mapping.js';
-import { toRe2, RegexDialectError } from './regex-ast.js';
+import { toRe2 } from './regex-ast.js';
 import { duckdbIpv6Hex, hexInNetwork, ipv4NetworkRegex } from './cidr.js';
 
 export type SqlDialect = 'duckdb' | 'sqlite';
@@ -123,8 +123,7 @@ export class SqlBackend implements Backend {
       }
       case 're': {
         if (!this.duck) throw new ConversionError('SQLite has no regular expressions (REGEXP needs a user function)', 'regex');
-        let re: string;
-        try { re = toRe2(p.re); } catch (e) { if (e instanceof RegexDialectError) throw new ConversionError(e.message, 'regex construct'); throw e; }
+        const re = inDialect(() => toRe2(p.re));
         return (v) => `regexp_matches(${v}, ${sqlString(re)})`;
       }
       case 'cidr': {
@@ -137,7 +136,7 @@ export class SqlBackend implements Backend {
       }
       case 'cmp': {
         if (!this.duck) throw new ConversionError('SQLite cannot tell exactly whether a text is a number', 'numeric comparison');
-        const op = { gt: '>', gte: '>=', lt: '<', lte: '<=' }[p.op];
+        const op = CMP_OP[p.op];
         return (v) => `TRY_CAST(regexp_extract(${v}, ${sqlString(`^[${JS_WS}]*([+-]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?Infinity)[${JS_WS}]*$`)}, 1) AS DOUBLE) ${op} ${p.n}`;
       }
       default: return null;
@@ -246,8 +245,7 @@ export class SqlBackend implements Backend {
     const head = `WITH matches AS (\n${parts.join('\n  UNION ALL\n')}\n)`;
     switch (c.ctype) {
       case 'event_count': case 'value_count': case 'temporal': {
-        if (c.ctype === 'value_count' && !this.duck) throw new ConversionError('SQLite has no COUNT(DISTINCT ...) over a window', 'correlation');
-        if (c.ctype === 'temporal' && !this.duck) throw new ConversionError('SQLite has no COUNT(DISTINCT ...) over a window', 'correlation');
+        if (c.ctype !== 'event_count' && !this.duck) throw new ConversionError('SQLite has no COUNT(DISTINCT ...) over a window', 'correlation');
         const agg = c.ctype === 'event_count' ? 'COUNT(*)' : c.ctype === 'value_count' ? 'COUNT(DISTINCT val)' : 'COUNT(DISTINCT rule_ref)';
         return `${head},\nwindows AS (\n  SELECT *, ${agg} OVER ${win} AS value,\n    MAX(time_ms) OVER ${win} AS window_end\n  FROM matches\n)\nSELECT time_ms AS window_start, window_end${gsel ? ', ' + gsel : ''}, value\nFROM windows\nWHERE ${cond('value')}\nORDER BY window_start`;
       }

@@ -1,7 +1,7 @@
 // agents.config / fetagents.config (TransportRoles\Shared): the transport agent registrations as the
 // transport services load them. Checked against the MExRuntime schema: a file that fails these checks
 // is one Exchange itself refuses to load (the transport service does not start).
-import { ExchangeInputError, type AgentRegistry, type RegisteredAgent, type RegistrySource } from './model.js';
+import { ExchangeInputError, fileBaseName, type AgentRegistry, type RegisteredAgent, type RegistrySource } from './model.js';
 import { attr, child, children, parseXml, setOwn, textOf, XmlError, MAX_XML_CHARS, type XmlElement } from './xml.js';
 
 export const MAX_AGENTS = 10_000;
@@ -9,12 +9,8 @@ export const MAX_AGENTS = 10_000;
 const MAX_NAME_CHARS = 64;
 const REQUIRED = ['name', 'baseType', 'classFactory', 'assemblyPath', 'enabled'] as const;
 
-function baseName(file: string): string {
-  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
-}
-
 function sourceOf(file: string): RegistrySource {
-  return /^fetagents\.config(\..*)?$/i.test(baseName(file)) ? 'fetagents.config' : 'agents.config';
+  return /^fetagents\.config(\..*)?$/i.test(fileBaseName(file)) ? 'fetagents.config' : 'agents.config';
 }
 
 /** xsd:boolean: whitespace-collapsed `true`, `false`, `1` or `0` (case-sensitive). */

@@ -3,7 +3,7 @@
 // recognised from the content; every form is first read into the same property-bag objects, then
 // turned into agents or pipeline entries by one set of rules.
 import { CsvSplitter } from '../csv/reader.js';
-import { ExchangeInputError, type AgentRegistry, type PipelineEntry, type RegisteredAgent, type TransportPipeline, type TransportService } from './model.js';
+import { ExchangeInputError, fileBaseName, type AgentRegistry, type PipelineEntry, type RegisteredAgent, type TransportPipeline, type TransportService } from './model.js';
 import { attr, children, parseXml, setOwn, textOf, XmlError, type XmlElement } from './xml.js';
 
 export type CmdletExportKind = 'transport-agents' | 'transport-pipeline';
@@ -152,9 +152,8 @@ const SERVICES: Record<string, TransportService> = {
 
 /** The transport service a file name names, e.g. transport-agents.FrontEnd.json, Get-TransportAgent_Edge.csv. */
 export function serviceFromName(file: string): TransportService | null {
-  const base = file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
   const found = new Set<TransportService>();
-  for (const m of base.matchAll(/(?<![A-Za-z0-9])(hub|edge|frontend|mailboxsubmission|mailboxdelivery)(?![A-Za-z0-9])/gi)) {
+  for (const m of fileBaseName(file).matchAll(/(?<![A-Za-z0-9])(hub|edge|frontend|mailboxsubmission|mailboxdelivery)(?![A-Za-z0-9])/gi)) {
     found.add(SERVICES[m[1]!.toLowerCase()]!);
   }
   return found.size === 1 ? [...found][0]! : null;

@@ -10,6 +10,11 @@ export type RegistrySource = 'agents.config' | 'fetagents.config' | 'Get-Transpo
 /** Where a value came from, for evidence: the file and the 1-based line (text/XML) when known. */
 export interface SourceRef { file: string; line?: number }
 
+/** The file name of a path written with either slash. */
+export function fileBaseName(file: string): string {
+  return file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1);
+}
+
 export interface RegisteredAgent {
   name: string;
   /** the factory class (`classFactory` / TransportAgentFactory) */

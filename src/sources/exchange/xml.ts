@@ -225,8 +225,6 @@ export function parseXml(text: string, options: XmlOptions = {}): XmlElement {
   return new Parser(s, options.maxDepth ?? MAX_XML_DEPTH, options.maxElements ?? MAX_XML_ELEMENTS).document();
 }
 
-export function isElement(n: XmlNode): n is XmlElement { return typeof n !== 'string'; }
-
 /** The first child element called `name`. */
 export function child(el: XmlElement, name: string): XmlElement | undefined {
   for (const c of el.children) if (typeof c !== 'string' && c.name === name) return c;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { DIR, PeError, type PeImage } from './pe.js';
+import { DIR, PeError, u16, u32, type PeImage } from './pe.js';
 import { packageRoot } from '../../util/package-root.js';
 
 export type SignatureStatus = 'unsigned' | 'malformed' | 'hash-mismatch' | 'bad-signature' | 'untrusted' | 'trusted';
@@ -77,8 +77,6 @@ const WIN_CERT_REVISION_2_0 = 0x0200;
 const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 const MAX_CHAIN_DEPTH = 8;
 
-const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
-const u32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 const at = (n: number) => `0x${n.toString(16)}`;
 const short = (h: string) => (h.length > 16 ? `${h.slice(0, 16)}…` : h);

@@ -3,7 +3,7 @@
 // references, which types it defines (with their base chains) and which native entry points it
 // imports. Every read is checked against its stream; malformed metadata throws PeError.
 import { createHash } from 'node:crypto';
-import { DIR, PeError, rvaToOffset, type PeImage } from './pe.js';
+import { DIR, PeError, rvaToOffset, Span, type PeImage } from './pe.js';
 
 export interface AssemblyIdentity { name: string; version: string; culture: string; publicKeyToken: string | null }
 
@@ -139,24 +139,6 @@ const SCHEMA: Col[][] = [
   /* MethodSpec */ [coded('MethodDefOrRef'), blob],
   /* GenericParamConstraint */ [idx(T.GenericParam), coded('TypeDefOrRef')],
 ];
-
-/** A bounds-checked window [start, end) of the file. Offsets are file offsets. */
-class Span {
-  constructor(readonly bytes: Uint8Array, readonly start: number, readonly end: number, readonly what: string) {}
-  need(off: number, n: number, what: string): void {
-    if (off < this.start || off + n > this.end) {
-      throw new PeError(`truncated: ${what} needs ${n} bytes at offset ${off}, beyond the ${this.what} (offsets ${this.start}..${this.end})`, Math.max(0, Math.min(off, this.bytes.length)));
-    }
-  }
-  u8(off: number, what: string): number { this.need(off, 1, what); return this.bytes[off]!; }
-  u16(off: number, what: string): number { this.need(off, 2, what); return this.bytes[off]! | (this.bytes[off + 1]! << 8); }
-  u32(off: number, what: string): number {
-    this.need(off, 4, what);
-    const b = this.bytes;
-    return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
-  }
-  sub(off: number, n: number, what: string): Span { this.need(off, n, what); return new Span(this.bytes, off, off + n, what); }
-}
 
 /** File offset of an RVA range, or PeError naming the directory it came from. */
 function rvaSpan(pe: PeImage, rva: number, size: number, what: string, at: number): Span {

@@ -45,8 +45,23 @@ export interface PeImage {
   sections: PeSection[];
 }
 
-const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
-const u32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+/** Little-endian unsigned reads (unchecked: the caller has checked the bounds). */
+export const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
+export const u32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
+
+/** A bounds-checked window [start, end) of the file. Offsets are file offsets. */
+export class Span {
+  constructor(readonly bytes: Uint8Array, readonly start: number, readonly end: number, readonly what: string) {}
+  need(off: number, n: number, what: string): void {
+    if (off < this.start || off + n > this.end) {
+      throw new PeError(`truncated: ${what} needs ${n} bytes at offset ${off}, beyond the ${this.what} (offsets ${this.start}..${this.end})`, Math.max(0, Math.min(off, this.bytes.length)));
+    }
+  }
+  u8(off: number, what: string): number { this.need(off, 1, what); return this.bytes[off]!; }
+  u16(off: number, what: string): number { this.need(off, 2, what); return u16(this.bytes, off); }
+  u32(off: number, what: string): number { this.need(off, 4, what); return u32(this.bytes, off); }
+  sub(off: number, n: number, what: string): Span { this.need(off, n, what); return new Span(this.bytes, off, off + n, what); }
+}
 
 /** True when the bytes start like a PE image ('MZ', then 'PE\0\0' where e_lfanew points). */
 export function looksLikePe(head: Uint8Array): boolean {

@@ -1,7 +1,7 @@
 // The RT_VERSION resource: the resource directory (type 16 -> first name -> first language, PE/COFF
 // ".rsrc section") and the VS_VERSIONINFO block it holds: VS_FIXEDFILEINFO and the StringFileInfo
 // string tables. Every read is checked; malformed resources throw PeError with a file offset.
-import { DIR, PeError, rvaToOffset, type PeImage } from './pe.js';
+import { DIR, PeError, rvaToOffset, Span, type PeImage } from './pe.js';
 
 export interface VersionInfo { fileVersion: string | null; productVersion: string | null; strings: Record<string, string> }
 
@@ -10,24 +10,10 @@ const RT_VERSION = 16;
 export const MAX_RESOURCE_ENTRIES = 4096;
 const FIXED_SIGNATURE = 0xfeef04bd;
 
-class Bytes {
-  constructor(readonly b: Uint8Array, readonly start: number, readonly end: number, readonly what: string) {}
-  need(off: number, n: number, what: string): void {
-    if (off < this.start || off + n > this.end) {
-      throw new PeError(`truncated: ${what} needs ${n} bytes at offset ${off}, beyond the ${this.what} (offsets ${this.start}..${this.end})`, Math.max(0, Math.min(off, this.b.length)));
-    }
-  }
-  u16(off: number, what: string): number { this.need(off, 2, what); return this.b[off]! | (this.b[off + 1]! << 8); }
-  u32(off: number, what: string): number {
-    this.need(off, 4, what);
-    return (this.b[off]! | (this.b[off + 1]! << 8) | (this.b[off + 2]! << 16) | (this.b[off + 3]! << 24)) >>> 0;
-  }
-}
-
 interface DirEntry { id: number | null; isDir: boolean; target: number; at: number }
 
 /** The entries of the resource directory at `offset` (relative to the resource root). */
-function directory(rsrc: Bytes, offset: number, what: string): DirEntry[] {
+function directory(rsrc: Span, offset: number, what: string): DirEntry[] {
   const p = rsrc.start + offset;
   const named = rsrc.u16(p + 12, what), ids = rsrc.u16(p + 14, what);
   const n = named + ids;
@@ -48,7 +34,7 @@ function findVersionData(pe: PeImage): { offset: number; size: number } | null {
   if (dir === undefined || dir.rva === 0 || dir.size === 0) return null;
   const root = rvaToOffset(pe, dir.rva);
   if (root === null) throw new PeError(`the resource directory: RVA 0x${dir.rva.toString(16)} is not in any section`, pe.peOffset);
-  const rsrc = new Bytes(pe.bytes, root, Math.min(pe.bytes.length, root + dir.size), 'resource section');
+  const rsrc = new Span(pe.bytes, root, Math.min(pe.bytes.length, root + dir.size), 'resource section');
 
   const top = directory(rsrc, 0, 'the resource root directory').find((e) => e.id === RT_VERSION);
   if (top === undefined) return null;
@@ -77,7 +63,7 @@ function findVersionData(pe: PeImage): { offset: number; size: number } | null {
 interface Block { key: string; type: number; valueLength: number; valueOffset: number; childrenOffset: number; end: number }
 
 /** One version block: wLength, wValueLength, wType, szKey, padding, Value, padding, Children. */
-function block(data: Bytes, p: number, parentEnd: number, valueIsText: boolean): Block {
+function block(data: Span, p: number, parentEnd: number, valueIsText: boolean): Block {
   const length = data.u16(p, 'a version block length');
   if (length < 6 || p + length > parentEnd) {
     throw new PeError(`version block at offset ${p} has length ${length}, outside its parent (which ends at ${parentEnd})`, p);
@@ -101,7 +87,7 @@ function block(data: Bytes, p: number, parentEnd: number, valueIsText: boolean):
 }
 
 /** The blocks from `from` to `end`; a zero length ends the list (some writers pad with zeros). */
-function children(data: Bytes, from: number, end: number, valueIsText: boolean): Block[] {
+function children(data: Span, from: number, end: number, valueIsText: boolean): Block[] {
   const out: Block[] = [];
   let p = from;
   while (p + 6 <= end) {
@@ -113,7 +99,7 @@ function children(data: Bytes, from: number, end: number, valueIsText: boolean):
   return out;
 }
 
-function utf16z(data: Bytes, from: number, end: number): string {
+function utf16z(data: Span, from: number, end: number): string {
   let s = '';
   for (let q = from; q + 2 <= end; q += 2) {
     const c = data.u16(q, 'a version string');
@@ -126,7 +112,7 @@ function utf16z(data: Bytes, from: number, end: number): string {
 export function readVersionInfo(pe: PeImage): VersionInfo | null {
   const where = findVersionData(pe);
   if (where === null) return null;
-  const data = new Bytes(pe.bytes, where.offset, where.offset + where.size, 'RT_VERSION data');
+  const data = new Span(pe.bytes, where.offset, where.offset + where.size, 'RT_VERSION data');
   const root = block(data, data.start, data.end, false);
   if (root.key !== 'VS_VERSION_INFO') throw new PeError(`the version resource's key is ${JSON.stringify(root.key)}, not VS_VERSION_INFO`, data.start + 6);
 

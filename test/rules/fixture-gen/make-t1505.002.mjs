@@ -34,6 +34,9 @@ const s7 = (t, host, p) => sysmon(7, t, host, {
   SignatureStatus: p.status, User: p.user ?? NETSVC,
 });
 
+/** Defender: exadmin starts powershell.exe with `cmd` from an interactive cmd.exe. */
+const dPs = (t, cmd) => dProc(t, DHOST, PS, cmd, { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' });
+
 // ============ th_exchange_transport_agent_dll_write =============================================
 {
   const R = 'th_exchange_transport_agent_dll_write';
@@ -156,7 +159,7 @@ const enc = (s) => Buffer.from(s, 'utf16le').toString('base64');
     security4688('2026-11-03T09:43:40.118Z', HOST, { SubjectUserSid: 'S-1-5-21-1004336348-1177238915-682003330-1107', SubjectUserName: 'exadmin', SubjectDomainName: 'CORP', SubjectLogonId: '0x5a3f1c', NewProcessId: '0x1a2c', NewProcessName: PS, TokenElevationType: '%%1937', ProcessId: '0xd3c', CommandLine: `powershell.exe -NoP -EncodedCommand ${enc("Enable-TransportAgent -Identity 'Security Interop Agent'")}`, TargetUserSid: 'S-1-0-0', TargetUserName: '-', TargetDomainName: '-', TargetLogonId: '0x0', ParentProcessName: 'C:\\Windows\\System32\\cmd.exe', MandatoryLabel: 'S-1-16-12288' }),
   ]));
   W(R, 'positive', 'defender.csv', csv([
-    dProc('2026-11-03T16:00:00.0000000Z', DHOST, PS, "powershell.exe -NoProfile -Command \"Set-TransportAgent -Identity 'Mail Relay Helper' -Priority 1\"", { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
+    dPs('2026-11-03T16:00:00.0000000Z', "powershell.exe -NoProfile -Command \"Set-TransportAgent -Identity 'Mail Relay Helper' -Priority 1\""),
   ]));
   W(R, 'negative', 'sysmon.jsonl', jsonl([
     s1('2026-11-03T09:20:03.511Z', HOST, { image: PS, ofn: 'PowerShell.EXE', parent: 'C:\\Windows\\explorer.exe', cmd: 'powershell.exe -NoProfile -Command "Get-TransportAgent | Format-List Identity,Enabled,Priority,AssemblyPath"' }),
@@ -164,11 +167,11 @@ const enc = (s) => Buffer.from(s, 'utf16le').toString('base64');
     s1('2026-11-03T09:21:00.000Z', HOST, { image: PS, ofn: 'PowerShell.EXE', parent: 'C:\\Windows\\explorer.exe', cmd: "powershell.exe -Command \"Enable-TransportRule -Identity 'External disclaimer'; Set-TransportConfig -MaxSendSize 35MB\"" }),
   ]));
   W(R, 'negative', 'defender.csv', csv([
-    dProc('2026-11-03T16:05:00.0000000Z', DHOST, PS, "powershell.exe -Command \"Disable-TransportAgent -Identity 'Mail Relay Helper' -Confirm:$false\"", { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
-    dProc('2026-11-03T16:06:00.0000000Z', DHOST, PS, `powershell.exe -EncodedCommand ${enc('Get-TransportAgent -TransportService FrontEnd')}`, { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
+    dPs('2026-11-03T16:05:00.0000000Z', "powershell.exe -Command \"Disable-TransportAgent -Identity 'Mail Relay Helper' -Confirm:$false\""),
+    dPs('2026-11-03T16:06:00.0000000Z', `powershell.exe -EncodedCommand ${enc('Get-TransportAgent -TransportService FrontEnd')}`),
     // Uninstall-TransportAgent contains "Install-TransportAgent"
-    dProc('2026-11-03T16:07:00.0000000Z', DHOST, PS, "powershell.exe -Command \"Uninstall-TransportAgent -Identity 'Mail Relay Helper' -Confirm:$false\"", { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
-    dProc('2026-11-03T16:08:00.0000000Z', DHOST, PS, `powershell.exe -enc ${enc("Uninstall-TransportAgent -Identity 'Mail Relay Helper' -Confirm:$false")}`, { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
+    dPs('2026-11-03T16:07:00.0000000Z', "powershell.exe -Command \"Uninstall-TransportAgent -Identity 'Mail Relay Helper' -Confirm:$false\""),
+    dPs('2026-11-03T16:08:00.0000000Z', `powershell.exe -enc ${enc("Uninstall-TransportAgent -Identity 'Mail Relay Helper' -Confirm:$false")}`),
   ]));
 }
 {
@@ -178,14 +181,14 @@ const enc = (s) => Buffer.from(s, 'utf16le').toString('base64');
     s1('2026-11-05T10:00:30.000Z', HOST, { image: PS, ofn: 'PowerShell.EXE', parent: 'C:\\Windows\\System32\\cmd.exe', cmd: `powershell.exe -enc ${enc("Uninstall-TransportAgent -Identity 'Connection Filtering Agent' -Confirm:$false")}` }),
   ]));
   W(R, 'positive', 'defender.csv', csv([
-    dProc('2026-11-05T11:00:00.0000000Z', DHOST, PS, "powershell.exe -Command \"Uninstall-TransportAgent 'Mail Relay Helper' -Confirm:$false\"", { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
+    dPs('2026-11-05T11:00:00.0000000Z', "powershell.exe -Command \"Uninstall-TransportAgent 'Mail Relay Helper' -Confirm:$false\""),
   ]));
   W(R, 'negative', 'sysmon.jsonl', jsonl([
     s1('2026-11-05T10:05:00.000Z', HOST, { image: PS, ofn: 'PowerShell.EXE', parent: 'C:\\Windows\\explorer.exe', cmd: "powershell.exe -Command \"Disable-TransportRule -Identity 'External disclaimer'\"" }),
     s1('2026-11-05T10:06:00.000Z', HOST, { image: PS, ofn: 'PowerShell.EXE', parent: 'C:\\Windows\\explorer.exe', cmd: 'powershell.exe -Command "Get-TransportAgent | Where-Object { -not $_.Enabled }"' }),
   ]));
   W(R, 'negative', 'defender.csv', csv([
-    dProc('2026-11-05T11:05:00.0000000Z', DHOST, PS, "powershell.exe -Command \"Install-TransportAgent -Name 'Mail Relay Helper' -TransportAgentFactory Relay.Factory -AssemblyPath 'C:\\Program Files\\Relay\\Relay.dll'\"", { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
+    dPs('2026-11-05T11:05:00.0000000Z', "powershell.exe -Command \"Install-TransportAgent -Name 'Mail Relay Helper' -TransportAgentFactory Relay.Factory -AssemblyPath 'C:\\Program Files\\Relay\\Relay.dll'\""),
   ]));
 }
 
@@ -548,14 +551,14 @@ const appEv = (provider, id, level, t, host, data, q = level === 2 ? 49152 : lev
   W(R, 'positive', 'sysmon-same-host-3h.jsonl', jsonl([install('2026-11-06T09:00:00.000Z', HOST), shell('2026-11-06T12:00:00.000Z', HOST)]));
   const edge = { image: EDGE, pid: 4412, parent: 'MSExchangeTransport.exe', domain: 'nt authority', account: 'network service' };
   W(R, 'positive', 'defender-same-host-20h.csv', csv([
-    dProc('2026-11-07T01:00:00.0000000Z', DHOST, PS, "powershell.exe -Command \"Set-TransportAgent -Identity 'Mail Relay Helper' -Priority 1\"", { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
+    dPs('2026-11-07T01:00:00.0000000Z', "powershell.exe -Command \"Set-TransportAgent -Identity 'Mail Relay Helper' -Priority 1\""),
     dProc('2026-11-07T21:00:00.0000000Z', DHOST, 'C:\\Windows\\System32\\whoami.exe', 'whoami /all', edge, { domain: 'nt authority', account: 'network service', ofn: 'whoami.exe', integrity: 'System' }),
   ]));
   W(R, 'negative', 'sysmon-shell-before-install.jsonl', jsonl([shell('2026-11-06T08:00:00.000Z', HOST), install('2026-11-06T09:00:00.000Z', HOST)]));
   W(R, 'negative', 'sysmon-two-hosts.jsonl', jsonl([install('2026-11-06T09:00:00.000Z', HOST), shell('2026-11-06T10:00:00.000Z', HOST2)]));
   W(R, 'negative', 'sysmon-over-a-day.jsonl', jsonl([install('2026-11-06T09:00:00.000Z', HOST), shell('2026-11-07T09:00:00.001Z', HOST)]));
   W(R, 'negative', 'defender-two-hosts.csv', csv([
-    dProc('2026-11-07T01:00:00.0000000Z', DHOST, PS, "powershell.exe -Command \"Set-TransportAgent -Identity 'Mail Relay Helper' -Priority 1\"", { image: CMD, cmd: 'cmd.exe', pid: 7000, parent: 'explorer.exe', domain: 'corp', account: 'exadmin' }, { ofn: 'PowerShell.EXE' }),
+    dPs('2026-11-07T01:00:00.0000000Z', "powershell.exe -Command \"Set-TransportAgent -Identity 'Mail Relay Helper' -Priority 1\""),
     dProc('2026-11-07T02:00:00.0000000Z', DHOST2, 'C:\\Windows\\System32\\whoami.exe', 'whoami /all', edge, { domain: 'nt authority', account: 'network service', ofn: 'whoami.exe', integrity: 'System' }),
   ]));
 }

@@ -4,65 +4,14 @@ import fc from 'fast-check';
 import { looksLikeAgentsConfig, parseAgentsConfig } from '../../../src/sources/exchange/agents-config.js';
 import { ExchangeInputError } from '../../../src/sources/exchange/model.js';
 import { XmlError } from '../../../src/sources/exchange/xml.js';
+import { agentsConfigXml, DKIM_AGENT, inputError, LIGHTNEURON_AGENT, MAILBOX_2019 as MAILBOX_DEFAULTS } from '../../support/exchange-collection.js';
 
 const V15 = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15';
 const FILE = 'E:\\collect\\EX01\\TransportRoles\\Shared\\agents.config';
 
 // An Exchange 2019 Mailbox server's list (DOMAIN §1.3) plus a DkimSigner agent and, appended last, a
 // LightNeuron-style "Connection Filtering Agent" as CTID installs it (§3.2) on a Mailbox server.
-const MAILBOX_2019 = String.raw`<?xml version="1.0" encoding="utf-8"?>
-<configuration>
-  <mexRuntime>
-    <monitoring>
-      <agentExecution timeLimitInMilliseconds="90000" />
-      <messageSnapshot enabled="false" />
-    </monitoring>
-    <agentList>
-      <agent name="Transport Rule Agent" baseType="Microsoft.Exchange.Data.Transport.Routing.RoutingAgent"
-             classFactory="Microsoft.Exchange.MessagingPolicies.TransportRuleAgent.TransportRuleAgentFactory"
-             assemblyPath="C:\Program Files\Microsoft\Exchange Server\V15\TransportRoles\agents\Rule\Microsoft.Exchange.MessagingPolicies.TransportRuleAgent.dll"
-             enabled="true" />
-      <agent name="Malware Agent" baseType="Microsoft.Exchange.Data.Transport.Routing.RoutingAgent"
-             classFactory="Microsoft.Exchange.Transport.Agent.Malware.MalwareAgentFactory"
-             assemblyPath="C:\Program Files\Microsoft\Exchange Server\V15\TransportRoles\agents\Antimalware\Microsoft.Exchange.Transport.Agent.Malware.dll"
-             enabled="true" />
-      <agent name="Text Messaging Routing Agent" baseType="Microsoft.Exchange.Data.Transport.Routing.RoutingAgent"
-             classFactory="Microsoft.Exchange.TextMessaging.MobileDriver.TextMessagingRoutingAgentFactory"
-             assemblyPath="C:\Program Files\Microsoft\Exchange Server\V15\bin\Microsoft.Exchange.MobileDriver.dll"
-             enabled="true" />
-      <agent name="Text Messaging Delivery Agent" baseType="Microsoft.Exchange.Data.Transport.Delivery.DeliveryAgent"
-             classFactory="Microsoft.Exchange.TextMessaging.MobileDriver.TextMessagingDeliveryAgentFactory"
-             assemblyPath="C:\Program Files\Microsoft\Exchange Server\V15\bin\Microsoft.Exchange.MobileDriver.dll"
-             enabled="true" />
-      <agent name="System Probe Drop Smtp Agent" baseType="Microsoft.Exchange.Data.Transport.Smtp.SmtpReceiveAgent"
-             classFactory="Microsoft.Exchange.Transport.Agent.SystemProbeDrop.SystemProbeDropSmtpAgentFactory"
-             assemblyPath="C:\Program Files\Microsoft\Exchange Server\V15\TransportRoles\agents\SystemProbeDrop\Microsoft.Exchange.Transport.Agent.SystemProbeDrop.dll"
-             enabled="true" />
-      <agent name="Exchange DkimSigner" baseType="Microsoft.Exchange.Data.Transport.Routing.RoutingAgent"
-             classFactory="Exchange.DkimSigner.DkimSigningRoutingAgentFactory"
-             assemblyPath="C:\Program Files\Exchange DkimSigner\ExchangeDkimSigner.dll"
-             enabled="true" />
-      <agent name="Connection Filtering Agent" baseType="Microsoft.Exchange.Data.Transport.Smtp.SmtpReceiveAgent"
-             classFactory="Microsoft.Exchange.Transport.Agent.ConnectionFiltering.ConnectionFilteringAgentFactory"
-             assemblyPath="C:\Program Files\Microsoft\Exchange Server\V15\TransportRoles\agents\Hygiene\Microsoft.Exchange.Transport.Agent.ConnectionFiltering.dll"
-             enabled="true" />
-    </agentList>
-    <settings>
-      <disposeAgents>false</disposeAgents>
-    </settings>
-  </mexRuntime>
-</configuration>
-`;
-
-function inputError(f: () => unknown): ExchangeInputError {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof ExchangeInputError, `expected ExchangeInputError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail('no error');
-}
+const MAILBOX_2019 = agentsConfigXml([...MAILBOX_DEFAULTS.slice(0, 5), DKIM_AGENT, LIGHTNEURON_AGENT], true);
 
 /** One agent element in a minimal valid file, for the validation cases. */
 function withAgent(agentXml: string): string {

@@ -6,6 +6,7 @@ import {
 } from '../../../src/sources/exchange/cmdlet-export.js';
 import { ExchangeInputError, type RegisteredAgent } from '../../../src/sources/exchange/model.js';
 import { decodeText, XmlError } from '../../../src/sources/exchange/xml.js';
+import { inputError } from '../../support/exchange-collection.js';
 
 // The same four agents (Exchange 2019 Mailbox: two Microsoft agents, the DkimSigner agent and a
 // LightNeuron-style "Connection Filtering Agent" as CTID installs it), as Get-TransportAgent run
@@ -288,15 +289,6 @@ function core(a: RegisteredAgent): Record<string, unknown> {
   return { name: a.name, factory: a.factory, assemblyPath: a.assemblyPath, enabled: a.enabled, priority: a.priority };
 }
 
-function inputError(f: () => unknown): ExchangeInputError {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(e instanceof ExchangeInputError, `expected ExchangeInputError, got ${e instanceof Error ? e.stack : String(e)}`);
-    return e;
-  }
-  assert.fail('no error');
-}
 
 test('sniffCmdletExport tells the form and the cmdlet from the content', () => {
   assert.deepEqual(sniffCmdletExport(JSON_EXPORT.slice(0, 4096)), { kind: 'transport-agents', format: 'json' });

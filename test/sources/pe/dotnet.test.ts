@@ -9,7 +9,7 @@ import { DIR, PeError, parsePe, readPeFile } from '../../../src/sources/pe/pe.js
 import { AGENT_FACTORY_BASES, metadataLayout, readDotNet, type DotNetInfo } from '../../../src/sources/pe/dotnet.js';
 import { readVersionInfo } from '../../../src/sources/pe/version-resource.js';
 import { SKIP_NO_MCS, compileAgent, compileSource, exchangeStubs } from '../../support/agent-binaries.js';
-import { peError } from '../../support/pe-assert.js';
+import { onlyPeError, peError } from '../../support/pe-assert.js';
 
 const skip = SKIP_NO_MCS;
 const EXCHANGE = 'Microsoft.Exchange.Data.Transport';
@@ -71,14 +71,11 @@ const typeOf = (i: DotNetInfo, fullName: string) => {
 
 /** Runs every reader; anything thrown must be a PeError carrying a usable file offset. */
 function readAll(bytes: Uint8Array): void {
-  try {
+  onlyPeError(() => {
     const pe = parsePe(bytes);
     readDotNet(pe);
     readVersionInfo(pe);
-  } catch (e) {
-    if (!(e instanceof PeError)) throw new Error(`not a PeError: ${(e as Error)?.stack ?? String(e)}`);
-    assert.ok(Number.isInteger(e.offset) && e.offset >= 0 && e.offset <= bytes.length, `bad offset ${e.offset} for: ${e.message}`);
-  }
+  }, bytes.length);
 }
 const copy = (path: string) => Buffer.from(readFileSync(path));
 

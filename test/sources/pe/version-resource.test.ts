@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { DIR, PeError, parsePe, rvaToOffset, type PeImage } from '../../../src/sources/pe/pe.js';
 import { readVersionInfo } from '../../../src/sources/pe/version-resource.js';
 import { SKIP_NO_MCS, compileAgent, exchangeStubs } from '../../support/agent-binaries.js';
-import { peError } from '../../support/pe-assert.js';
+import { onlyPeError, peError } from '../../support/pe-assert.js';
 
 const skip = SKIP_NO_MCS;
 
@@ -32,12 +32,7 @@ function built(): { stubs: string; agent: string; bare: string } {
 
 const copy = (path: string) => Buffer.from(readFileSync(path));
 function readOrPeError(bytes: Uint8Array): void {
-  try {
-    readVersionInfo(parsePe(bytes));
-  } catch (e) {
-    if (!(e instanceof PeError)) throw new Error(`not a PeError: ${(e as Error)?.stack ?? String(e)}`);
-    assert.ok(Number.isInteger(e.offset) && e.offset >= 0 && e.offset <= bytes.length, `bad offset ${e.offset}: ${e.message}`);
-  }
+  onlyPeError(() => readVersionInfo(parsePe(bytes)), bytes.length);
 }
 
 /** File offsets of the resource tree down to RT_VERSION's data, as the compiler laid them out. */
