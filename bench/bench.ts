@@ -16,6 +16,7 @@ import type { Event } from '../src/events/model.js';
 import type { SigmaRule } from '../src/sigma/model.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { evtxBench } from './evtx.js';
+import { realBench } from './real.js';
 
 const corpora = resolve(packageRoot(), '..', 'shared', 'corpora');
 if (!existsSync(join(corpora, 'README.md'))) {
@@ -58,8 +59,10 @@ function matchLoop(set: RuleSet, base: Event[], n: number): { s: number; hits: n
 }
 
 async function main(): Promise<void> {
+  const cli = join(packageRoot(), 'dist', 'src', 'cli', 'main.js');
+  if (!process.env['BENCH_SKIP_REAL']) await realBench(corpora, cli);
   if (!process.env['BENCH_SKIP_SIGMA']) await sigmaBench();
-  if (!process.env['BENCH_SKIP_EVTX']) await evtxBench(corpora, join(packageRoot(), 'dist', 'src', 'cli', 'main.js'));
+  if (!process.env['BENCH_SKIP_EVTX']) await evtxBench(corpora, cli);
 }
 
 async function sigmaBench(): Promise<void> {
@@ -132,5 +135,5 @@ async function sigmaBench(): Promise<void> {
   console.log('reference tools: no Sigma evaluator (Chainsaw, Hayabusa, Zircolite) is installable on this machine, so ratios are against our own naive evaluation');
 }
 
-main().then(async () => (await import('./web.js')).webBench()) // the web UI's /api/findings latency (bench/web.ts)
+main().then(async () => { if (!process.env['BENCH_SKIP_WEB']) await (await import('./web.js')).webBench(); }) // the web UI's /api/findings latency (bench/web.ts)
   .catch((e) => { console.error(e); process.exit(1); });
