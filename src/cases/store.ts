@@ -7,7 +7,7 @@
 // opening the store marks `incomplete` every running hunt whose process is gone (see process.ts).
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { tracehoundHome } from '../util/home.js';
 import { dirname, join, resolve } from 'node:path';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 import { huntProcessGone, thisProcess } from './process.js';
@@ -55,8 +55,7 @@ export class CaseStoreError extends Error {
 
 /** `$TRACEHOUND_HOME/cases.db`, or else `~/.tracehound/cases.db`. */
 export function defaultCaseStorePath(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env['TRACEHOUND_HOME'];
-  return home ? join(home, 'cases.db') : join(homedir(), '.tracehound', 'cases.db');
+  return join(tracehoundHome(env), 'cases.db');
 }
 
 export interface HuntInfo {

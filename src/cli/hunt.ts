@@ -43,6 +43,8 @@ audited as 'tracehound audit' does, and the audit's findings are printed with th
   --db FILE          record the hunt and its findings in this case store (default:
                      $TRACEHOUND_HOME/cases.db, else ~/.tracehound/cases.db; see 'tracehound cases')
   --no-db            do not record the hunt in the case store
+  --no-rule-cache    parse every rule file again instead of using the parsed rules kept in
+                     $TRACEHOUND_HOME/rule-cache (kept per rule content, tuning and version)
   -o, --out FILE     write records to FILE
   --progress         draw the progress line on standard error even when it is not a terminal
   -q, --quiet        no progress or summary on standard error
@@ -106,6 +108,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
     progress: { type: 'boolean' },
     db: { type: 'string' },
     'no-db': { type: 'boolean' },
+    'no-rule-cache': { type: 'boolean' },
   });
   if (values.help) { process.stdout.write(HUNT_HELP + '\n'); return EXIT.ok; }
   if (positionals.length === 0) throw new UsageError('hunt needs at least one evidence PATH (file or folder)');
@@ -128,7 +131,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   } catch (e) {
     throw new UsageError(`placeholders: ${(e as Error).message}`);
   }
-  const loaded = loadRules(rulePaths, placeholders);
+  const loaded = loadRules(rulePaths, placeholders, { cache: !values['no-rule-cache'] });
   const ruleset = new RuleSet(loaded.docs);
   const ruleProblems = [...loaded.errors, ...ruleset.problems];
   // one rule can have several problems: count rules, not problems

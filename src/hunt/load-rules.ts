@@ -8,6 +8,7 @@ import type { RuleSet } from '../sigma/ruleset.js';
 import type { Placeholders } from '../sigma/modifiers.js';
 import { firstInvalidUtf8, lineOfOffset } from '../util/utf8.js';
 import { dataPath } from '../util/package-root.js';
+import { RuleCache } from './rule-cache.js';
 
 export const MAX_RULE_FILE_BYTES = 4 * 1024 * 1024;
 
@@ -88,8 +89,16 @@ export function loadPlaceholderDir(dir: string = dataPath('tuning')): Placeholde
   return merged;
 }
 
-export function loadRules(paths: string[], placeholders?: Placeholders): LoadedRules {
+export interface LoadOptions {
+  /** keep parsed rules in the rule cache of $TRACEHOUND_HOME (src/hunt/rule-cache.ts), or in this cache */
+  cache?: boolean | RuleCache;
+}
+
+export function loadRules(paths: string[], placeholders?: Placeholders, opts: LoadOptions = {}): LoadedRules {
   const res: LoadedRules = { docs: [], errors: [], warnings: [], files: 0, total: 0, unreadable: [] };
+  // Placeholders other than a Map cannot be part of the cache key: such loads are not cached.
+  const cache = opts.cache === true ? (placeholders === undefined || placeholders instanceof Map ? new RuleCache(paths, placeholders) : undefined) : opts.cache || undefined;
+  const read = new Set<string>();
   for (const p of paths) {
     let files: string[];
     try {
@@ -99,8 +108,9 @@ export function loadRules(paths: string[], placeholders?: Placeholders): LoadedR
       res.errors.push({ path: p, doc: p, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
       continue;
     }
-    for (const f of files) loadFile(f, res, placeholders);
+    for (const f of files) { read.add(f); loadFile(f, res, placeholders, cache); }
   }
+  cache?.save(read);
   const seen = new Map<string, string>();
   for (const d of res.docs) {
     const id = d.meta.id;
@@ -150,7 +160,7 @@ function located(p: RuleProblem, text: string): LoadProblem {
   return { ...p, ...(id ? { rule_id: id } : {}), doc: `${p.path}#${n}` };
 }
 
-function loadFile(f: string, res: LoadedRules, placeholders?: Placeholders): void {
+function loadFile(f: string, res: LoadedRules, placeholders?: Placeholders, cache?: RuleCache): void {
   res.files++;
   let buf: Buffer;
   try {
@@ -175,7 +185,12 @@ function loadFile(f: string, res: LoadedRules, placeholders?: Placeholders): voi
   }
   let text = buf.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const r = parseSigmaText(text, f, placeholders ? { placeholders } : {});
+  const sha = cache ? RuleCache.sha(buf) : '';
+  let r = cache?.get(f, sha);
+  if (!r) {
+    r = parseSigmaText(text, f, placeholders ? { placeholders } : {});
+    cache?.set(f, sha, r);
+  }
   res.total += r.documents;
   res.docs.push(...r.docs);
   // YAML errors come before the rule is read, so they carry no id: take it from the text.

@@ -243,11 +243,13 @@ function groupedTest(simple: Simple[]): StrTest {
   for (const x of simple) if (x.kind === 'eq') eq.add(x.lit);
   const prefixes = byLen('prefix'), suffixes = byLen('suffix');
   const subs = simple.filter((x) => x.kind === 'sub').map((x) => x.lit);
-  const ac = subs.length > 3 ? new AhoCorasick(subs) : null;
+  // Built on first use: most rules of a large set never meet an event of their logsource.
+  let ac: AhoCorasick | null | undefined = subs.length > 3 ? undefined : null;
   return (x) => {
     if (eq.has(x)) return true;
     for (const [len, set] of prefixes) if (x.length >= len && set.has(x.slice(0, len))) return true;
     for (const [len, set] of suffixes) if (x.length >= len && set.has(x.slice(x.length - len))) return true;
+    if (ac === undefined) ac = new AhoCorasick(subs);
     if (ac) return ac.test(x);
     for (const sub of subs) if (x.includes(sub)) return true;
     return false;
