@@ -1,7 +1,8 @@
 // Rule AST -> matcher closures, built once per rule.
 import type { Cond, Detection, Item, Part, SigmaString, Value } from './model.js';
 import type { EventView } from './event-view.js';
-import { compileRuleRegex } from './rule-regex.js';
+import { compileRuleRegex, linearRegex } from './rule-regex.js';
+import { escapeRegexLiteral } from './regex-ast.js';
 import { inNetwork, parseCidr } from '../util/ip.js';
 import { datePart, parseTimestamp } from '../util/time.js';
 import { wrap } from './sigma-string.js';
@@ -12,10 +13,6 @@ export type Matcher = (ev: EventView) => boolean;
 type StrTest = (s: string) => boolean;
 
 const TRUE: Matcher = () => true;
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 function escapeClass(s: string): string {
   return s.replace(/[\]\\^-]/g, '\\$&');
@@ -46,15 +43,15 @@ export function compilePattern(s: SigmaString, cased: boolean): StrTest {
     case 'L*L': { const a = lit(0), b = lit(2); return (x) => x.length >= a.length + b.length && x.startsWith(a) && x.endsWith(b); }
   }
   if (!shape.includes('?')) return globTest(parts);
-  let re = '^';
+  // `?` and classes: an RE2 program, so no value can make the match backtrack.
+  let re = '';
   for (const p of parts) {
-    if (p.k === 'lit') re += escapeRe(p.s);
-    else if (p.k === 'any') re += '[\\s\\S]*';
-    else if (p.k === 'one') re += '[\\s\\S]';
+    if (p.k === 'lit') re += escapeRegexLiteral(p.s);
+    else if (p.k === 'any') re += '.*';
+    else if (p.k === 'one') re += '.';
     else re += `[${escapeClass(p.chars)}]`;
   }
-  const rx = new RegExp(re + '$', 'u'); // 'u': `?` is one code point, also outside the BMP
-  return (x) => rx.test(x);
+  return linearRegex(`(?s)^${re}$`); // RE2: `.` is one code point, `$` the end of the value
 }
 
 /** `*`-only globs (literal parts merged, split at the stars). */

@@ -36,6 +36,12 @@ export function compileRuleRegex(source: string, flags: string): (s: string) => 
   return (s) => s.includes(lit) && program.test(s);
 }
 
+/** A search test for a regex already in RE2 syntax. */
+export function linearRegex(re2: string): (s: string) => boolean {
+  const program = RE2JS.compile(re2);
+  return (s) => program.test(s);
+}
+
 /**
  * The longest run of single characters in the regex's top-level sequence (zero-width assertions
  * between them do not break a run). With the i flag only ASCII characters are kept, lower-cased:
