@@ -1,20 +1,18 @@
 // Rule AST -> matcher closures, built once per rule.
 import type { Cond, Detection, Item, Part, SigmaString, Value } from './model.js';
 import type { EventView } from './event-view.js';
-import { translateRegex } from './regex.js';
+import { compileRuleRegex, linearRegex } from './rule-regex.js';
+import { escapeRegexLiteral } from './regex-ast.js';
 import { inNetwork, parseCidr } from '../util/ip.js';
 import { datePart, parseTimestamp } from '../util/time.js';
 import { wrap } from './sigma-string.js';
 import { AhoCorasick } from '../util/aho-corasick.js';
+import { starGlob } from '../util/star-glob.js';
 
 export type Matcher = (ev: EventView) => boolean;
 type StrTest = (s: string) => boolean;
 
 const TRUE: Matcher = () => true;
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
 
 function escapeClass(s: string): string {
   return s.replace(/[\]\\^-]/g, '\\$&');
@@ -45,46 +43,26 @@ export function compilePattern(s: SigmaString, cased: boolean): StrTest {
     case 'L*L': { const a = lit(0), b = lit(2); return (x) => x.length >= a.length + b.length && x.startsWith(a) && x.endsWith(b); }
   }
   if (!shape.includes('?')) return globTest(parts);
-  let re = '^';
+  // `?` and classes: an RE2 program, so no value can make the match backtrack.
+  let re = '';
   for (const p of parts) {
-    if (p.k === 'lit') re += escapeRe(p.s);
-    else if (p.k === 'any') re += '[\\s\\S]*';
-    else if (p.k === 'one') re += '[\\s\\S]';
+    if (p.k === 'lit') re += escapeRegexLiteral(p.s);
+    else if (p.k === 'any') re += '.*';
+    else if (p.k === 'one') re += '.';
     else re += `[${escapeClass(p.chars)}]`;
   }
-  const rx = new RegExp(re + '$', 'u'); // 'u': `?` is one code point, also outside the BMP
-  return (x) => rx.test(x);
+  return linearRegex(`(?s)^${re}$`); // RE2: `.` is one code point, `$` the end of the value
 }
 
-/** `*`-only globs: anchored head and tail, the middle literals found left to right. */
+/** `*`-only globs (literal parts merged, split at the stars). */
 function globTest(parts: Part[]): StrTest {
-  const segs: string[] = [];
-  let cur = '';
-  const anchoredStart = parts[0]?.k === 'lit';
-  const anchoredEnd = parts.at(-1)?.k === 'lit';
+  const segs: string[] = [''];
   for (const p of parts) {
-    if (p.k === 'lit') cur += p.s;
-    else { segs.push(cur); cur = ''; }
+    if (p.k === 'lit') segs[segs.length - 1] += p.s;
+    else segs.push('');
   }
-  segs.push(cur);
-  const head = segs[0]!, tail = segs.at(-1)!;
-  const middle = segs.slice(1, -1).filter((x) => x);
-  const minLen = segs.reduce((a, b) => a + b.length, 0);
-  return (x) => {
-    if (x.length < minLen) return false;
-    if (anchoredStart && !x.startsWith(head)) return false;
-    if (anchoredEnd && !x.endsWith(tail)) return false;
-    let pos = anchoredStart ? head.length : 0;
-    const end = anchoredEnd ? x.length - tail.length : x.length;
-    for (const m of middle) {
-      const i = x.indexOf(m, pos);
-      if (i < 0 || i + m.length > end) return false;
-      pos = i + m.length;
-    }
-    return pos <= end;
-  };
+  return starGlob(segs);
 }
-
 
 function anyOf(strs: string[] | null, t: StrTest): boolean {
   if (strs === null) return false;
@@ -136,9 +114,8 @@ function compileFieldValue(field: string, v: Value): Matcher {
     case 'null':
       return (ev) => { const raw = ev.get(field); return raw === undefined || raw === null; };
     case 're': {
-      const t = translateRegex(v.source, v.flags);
-      const rx = new RegExp(t.source, t.flags);
-      return (ev) => anyOf(ev.strings(field), (s) => rx.test(s));
+      const rx = compileRuleRegex(v.source, v.flags);
+      return (ev) => anyOf(ev.strings(field), rx);
     }
     case 'cidr': {
       const net = parseCidr(v.cidr)!;
@@ -194,9 +171,8 @@ function compileKeywordValue(v: Value): Matcher {
       return (ev) => anyOf(ev.allLower(), (s) => s.includes(needle));
     }
     case 're': {
-      const t = translateRegex(v.source, v.flags);
-      const rx = new RegExp(t.source, t.flags);
-      return (ev) => anyOf(ev.all(), (s) => rx.test(s));
+      const rx = compileRuleRegex(v.source, v.flags);
+      return (ev) => anyOf(ev.all(), rx);
     }
     case 'cidr': {
       const net = parseCidr(v.cidr)!;

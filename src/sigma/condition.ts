@@ -1,5 +1,6 @@
 // The condition grammar (rules spec, Condition). Loosest to tightest: or, and, not, `x of`, parentheses.
 import type { Cond } from './model.js';
+import { starGlob } from '../util/star-glob.js';
 
 export class ConditionError extends Error {
   constructor(message: string, readonly offset: number) { super(message); }
@@ -25,9 +26,15 @@ const KEYWORDS = new Set(['and', 'or', 'not', 'of', 'them', '(', ')']);
 /** Identifiers a `1 of`/`all of` pattern covers: `*` is any run; `_`-prefixed names only if the pattern starts with `_`. */
 export function resolvePattern(pattern: string, names: readonly string[]): string[] {
   if (pattern === 'them') return names.filter((n) => !n.startsWith('_'));
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
-  return names.filter((n) => re.test(n) && (pattern.startsWith('_') || !n.startsWith('_')));
+  const matches = starGlob(pattern.split('*'));
+  return names.filter((n) => matches(n) && (pattern.startsWith('_') || !n.startsWith('_')));
 }
+
+/**
+ * Parentheses and `not`s nested deeper than this are refused: every walk over a condition (the
+ * matcher, the prefilter, the backends) recurses, and real rules nest a handful of levels.
+ */
+export const MAX_CONDITION_DEPTH = 64;
 
 export function parseCondition(text: string, names: readonly string[]): Cond {
   const toks = tokenize(text);
@@ -54,8 +61,16 @@ export function parseCondition(text: string, names: readonly string[]): Cond {
     while (peek()?.v === 'and') { i++; items.push(parseNot()); }
     return items.length === 1 ? items[0]! : { k: 'and', items };
   }
+  let depth = 0;
+  function nested<T>(at: number, f: () => T): T {
+    if (++depth > MAX_CONDITION_DEPTH) throw new ConditionError(`parentheses and 'not' nested deeper than ${MAX_CONDITION_DEPTH}`, at);
+    const r = f();
+    depth--;
+    return r;
+  }
   function parseNot(): Cond {
-    if (peek()?.v === 'not') { i++; return { k: 'not', item: parseNot() }; }
+    const t = peek();
+    if (t?.v === 'not') { i++; return nested(t.at, () => ({ k: 'not', item: parseNot() })); }
     return parsePrimary();
   }
   function parsePrimary(): Cond {
@@ -63,7 +78,7 @@ export function parseCondition(text: string, names: readonly string[]): Cond {
     if (!t) throw new ConditionError('expression expected at end of condition', text.length);
     if (t.v === '(') {
       i++;
-      const e = parseOr();
+      const e = nested(t.at, parseOr);
       const close = toks[i];
       if (close?.v !== ')') throw new ConditionError("missing ')'", close?.at ?? text.length);
       i++;

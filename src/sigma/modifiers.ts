@@ -2,7 +2,6 @@
 import type { CmpOp, DatePart, SigmaString, Value } from './model.js';
 import { base64, base64offset, hasWildcards, literalString, parseSigmaString, plainText, utf16, windash, wrap } from './sigma-string.js';
 import { parseCidr } from '../util/ip.js';
-import { translateRegex } from './regex.js';
 
 export class ModifierError extends Error {}
 
@@ -221,17 +220,6 @@ function expandPlaceholders(text: string, placeholders: Placeholders | undefined
 
 function escapeLiteral(s: string): string {
   return s.replace(/[\\*?]/g, (c) => '\\' + c);
-}
-
-/** Validate a regex now so a bad one is reported at load time with its rule. */
-export function checkRegex(source: string, flags: string): string | null {
-  try {
-    const t = translateRegex(source, flags);
-    new RegExp(t.source, t.flags);
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 export { hasWildcards };

@@ -5,7 +5,8 @@ import type {
 } from './model.js';
 import { LEVELS } from './model.js';
 import { type Pos, type YMap, type YNode, type YScalar, mapGet, parseYamlDocuments, toPlain } from './yaml-doc.js';
-import { applyModifiers, checkRegex, ModifierError, type Placeholders, type RawValue } from './modifiers.js';
+import { applyModifiers, ModifierError, type Placeholders, type RawValue } from './modifiers.js';
+import { checkRuleRegex } from './rule-regex.js';
 import { ConditionError, parseCondition, referencedNames } from './condition.js';
 import type { Value } from './model.js';
 import { parseDuration } from '../util/time.js';
@@ -220,8 +221,8 @@ function parseItem(key: string, keyPos: Pos, value: YNode, opts: ParseOptions, w
 
 function checkValue(v: Value, key: string, pos: Pos): void {
   if (v.t === 're') {
-    const err = checkRegex(v.source, v.flags);
-    if (err) throw new Invalid(`'${key}': invalid regular expression: ${err}`, pos);
+    const err = checkRuleRegex(v.source, v.flags);
+    if (err) throw new Invalid(`'${key}': ${err}`, pos);
   } else if (v.t === 'any-of') v.values.forEach((x) => checkValue(x, key, pos));
 }
 

@@ -1,5 +1,5 @@
 // YAML documents as a small positioned tree, so every validation error can name file:line:col.
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, type Node as YamlNode, type Document } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, isAlias, isMap, isScalar, isSeq, type CST, type Node as YamlNode, type Document } from 'yaml';
 
 export interface Pos { line: number; col: number }
 
@@ -28,16 +28,20 @@ export const MAX_NODES = 200_000;
 
 export function parseYamlDocuments(text: string): YDoc[] {
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [];
   const at = (offset: number | undefined): Pos => lc.linePos(offset ?? 0);
+  const tokens = shallowTokens(text, lc);
+  if (!Array.isArray(tokens)) {
+    const pos = textPos(text, tokens.offset);
+    return [{ root: null, pos, errors: [{ message: `YAML nesting deeper than ${MAX_DEPTH} levels; the rest of the file is not read`, pos }] }];
+  }
+  const list = Array.from(new Composer({ uniqueKeys: true }).compose(tokens));
   const out: YDoc[] = [];
   for (const doc of list) {
     const errors = doc.errors.map((e) => ({ message: firstLine(e.message), pos: at(e.pos[0]) }));
     let root: YNode | null = null;
     if (errors.length === 0 && doc.contents) {
       try {
-        root = convert(doc.contents as YamlNode, doc, at, 0, { left: MAX_NODES });
+        root = convert(doc.contents as YamlNode, doc, at, 0, { left: MAX_NODES, aliases: new Map() });
       } catch (e) {
         errors.push({ message: (e as Error).message, pos: at(doc.contents.range?.[0]) });
       }
@@ -50,6 +54,30 @@ export function parseYamlDocuments(text: string): YDoc[] {
   return out;
 }
 
+/**
+ * The file's syntax tokens, read with the YAML parser's own stack watched: the composer (and the
+ * parser's time) grow with nesting, so a file nested deeper than the rules' limit is stopped at the
+ * offset where it gets too deep.
+ */
+function shallowTokens(text: string, lc: LineCounter): CST.Token[] | { offset: number } {
+  const parser = new Parser(lc.addNewLine);
+  const out: CST.Token[] = [];
+  lc.addNewLine(0); // as Parser.parse does
+  let offset = 0;
+  for (const lexeme of new Lexer().lex(text)) {
+    for (const t of parser.next(lexeme)) out.push(t);
+    if (parser.stack.length > MAX_DEPTH + 2) return { offset };
+    offset += lexeme.length;
+  }
+  for (const t of parser.end()) out.push(t);
+  return out;
+}
+
+function textPos(text: string, offset: number): Pos {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
+}
+
 function firstLine(s: string): string {
   const i = s.indexOf('\n');
   return i < 0 ? s : s.slice(0, i);
@@ -57,11 +85,15 @@ function firstLine(s: string): string {
 
 const MAX_DEPTH = 64;
 
-function convert(node: YamlNode, doc: Document, at: (o: number | undefined) => Pos, depth: number, budget: { left: number }): YNode {
+/** Nodes left to build, and each alias's target (resolving an alias searches the whole document). */
+interface Budget { left: number; aliases: Map<YamlNode, YamlNode | undefined> }
+
+function convert(node: YamlNode, doc: Document, at: (o: number | undefined) => Pos, depth: number, budget: Budget): YNode {
   if (depth > MAX_DEPTH) throw new Error(`YAML nesting deeper than ${MAX_DEPTH}`);
   if (--budget.left < 0) throw new Error(`document expands to more than ${MAX_NODES} nodes (alias expansion?)`);
   if (isAlias(node)) {
-    const target = node.resolve(doc);
+    if (!budget.aliases.has(node)) budget.aliases.set(node, node.resolve(doc) as YamlNode | undefined);
+    const target = budget.aliases.get(node);
     if (!target) throw new Error(`unresolved alias *${node.source}`);
     return convert(target as YamlNode, doc, at, depth + 1, budget);
   }

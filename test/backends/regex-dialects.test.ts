@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { translateRegex } from '../../src/sigma/regex.js';
-import { parseSigmaRegex, toLucene, toPcre, toRe2, RegexDialectError, type RNode } from '../../src/sigma/backends/regex-ast.js';
+import { translateRegex } from '../support/js-regex.js';
+import { parseSigmaRegex, toLucene, toPcre, toRe2, RegexDialectError, type RNode } from '../../src/sigma/regex-ast.js';
 import { CORPORA, HAVE_CORPORA } from '../support/corpora.js';
 import { ruleFiles } from '../../src/hunt/load-rules.js';
 

@@ -3,7 +3,7 @@
 // matchers against.
 import type { Cond, Detection, Item, Logsource, Part, Search, Value } from '../../src/sigma/model.js';
 import type { Event, FieldValue } from '../../src/events/model.js';
-import { translateRegex } from '../../src/sigma/regex.js';
+import { translateRegex } from './js-regex.js';
 
 function lookup(fields: Record<string, FieldValue>, name: string): FieldValue | undefined {
   if (Object.prototype.hasOwnProperty.call(fields, name)) return fields[name];

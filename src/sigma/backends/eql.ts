@@ -7,7 +7,7 @@ import type { CorrelationRule, Part, SigmaRule } from '../model.js';
 import { CMP_OP, ConversionError, expandClasses, inDialect, shapeOf, type Expr, type Pred } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { NUMERIC, entryFor, type ColumnType, type TargetMapping } from './mapping.js';
-import { toLucene } from './regex-ast.js';
+import { toLucene } from '../regex-ast.js';
 import { elasticColumn, elasticField as eqlField, gatherLists, luceneGlob, whereClause, type Ctx } from './elastic.js';
 
 /** An EQL string: raw ("""...""") when it has backslashes or quotes, else with escapes. */

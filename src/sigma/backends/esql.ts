@@ -8,7 +8,7 @@ import type { CorrelationRule, Part, SigmaRule } from '../model.js';
 import { CMP_OP, ConversionError, expandClasses, foldParts, inDialect, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { NUMERIC, entryFor, type ColumnType, type TargetMapping } from './mapping.js';
-import { toLucene } from './regex-ast.js';
+import { toLucene } from '../regex-ast.js';
 import { elasticColumn, elasticField as esqlField, gatherLists, luceneGlob, whereClause, type Ctx } from './elastic.js';
 
 /** An ES|QL string literal: triple-quoted (no escapes) when the text has backslashes or quotes. */

@@ -5,7 +5,7 @@ import type { Cond, Detection, FilterRule, Item, Part, Search, SigmaRule, Value,
 import { filterApplies } from '../model.js';
 import { wrap } from '../sigma-string.js';
 import { parseCidr, type Network } from '../../util/ip.js';
-import { parseSigmaRegex, type ParsedRegex, RegexDialectError } from './regex-ast.js';
+import { parseSigmaRegex, type ParsedRegex, RegexDialectError } from '../regex-ast.js';
 
 /** A rule the target cannot express; the message says why. */
 export class ConversionError extends Error {

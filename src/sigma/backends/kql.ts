@@ -6,7 +6,7 @@ import type { CorrelationRule, Part, SigmaRule } from '../model.js';
 import { CMP_OP, ConversionError, expandClasses, inDialect, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { NUMERIC, channelCondition, firstThatConverts, fieldTarget, type ColumnType, type FieldTarget, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { escapeRegexLiteral as reEsc, toRe2 } from './regex-ast.js';
+import { escapeRegexLiteral as reEsc, toRe2 } from '../regex-ast.js';
 
 /** A KQL string literal: verbatim (@"...") when that is simpler, else with escapes. */
 export function kqlString(s: string): string {

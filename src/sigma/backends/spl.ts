@@ -7,7 +7,7 @@ import type { CorrelationRule, Part, SigmaRule } from '../model.js';
 import { CMP_OP, ConversionError, expandClasses, inDialect, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { entryFor, fieldTarget, firstThatConverts, withChannels, type LogsourceEntry, type TargetMapping } from './mapping.js';
-import { escapeRegexLiteral as pcreEsc, toPcre } from './regex-ast.js';
+import { escapeRegexLiteral as pcreEsc, toPcre } from '../regex-ast.js';
 
 /** A double-quoted SPL string (search terms and eval strings share the escaping of \ and "). */
 export function splString(s: string): string {

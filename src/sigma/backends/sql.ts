@@ -6,7 +6,7 @@ import type { CorrelationRule, Part, SigmaRule } from '../model.js';
 import { CMP_OP, ConversionError, expandClasses, foldParts, inDialect, shapeOf, type Expr, type Pred, conditionExpr } from './ir.js';
 import type { Backend, CorrelationInput } from './types.js';
 import { loadMapping, type TargetMapping } from './mapping.js';
-import { toRe2 } from './regex-ast.js';
+import { toRe2 } from '../regex-ast.js';
 import { duckdbIpv6Hex, hexInNetwork, ipv4NetworkRegex } from './cidr.js';
 
 export type SqlDialect = 'duckdb' | 'sqlite';

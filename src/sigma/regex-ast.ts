@@ -1,7 +1,8 @@
 // Sigma `|re` values as a small syntax tree, so every backend can print the regex in its own dialect
-// (RE2 for DuckDB and KQL, PCRE for Splunk, Lucene for EQL and ES|QL) with the semantics tracehound's
-// matcher gives it: the value is translated as src/sigma/regex.ts does and then run as a JavaScript
-// RegExp without the `u` flag. A construct a dialect cannot express exactly raises RegexDialectError.
+// (RE2 for DuckDB, KQL and tracehound's own matcher, PCRE for Splunk, Lucene for EQL and ES|QL) with
+// the meaning Sigma gives it (PCRE-flavoured, as a JavaScript RegExp without the `u` flag reads the
+// spellings test/support/js-regex.ts translates).
+// A construct a dialect cannot express exactly raises RegexDialectError.
 
 export class RegexDialectError extends Error {}
 
@@ -72,6 +73,9 @@ function shorthand(ch: string): CharSet | null {
 
 const CONTROL_ESC: Record<string, number> = { t: 9, n: 10, v: 11, f: 12, r: 13 };
 
+/** Groups nested deeper than this are refused: the parser and every printer recurse. */
+export const MAX_GROUP_DEPTH = 64;
+
 /** Parse a Sigma regex with its modifier flags, as tracehound's matcher reads it. */
 export function parseSigmaRegex(pattern: string, flags: string): ParsedRegex {
   let src = pattern;
@@ -86,7 +90,7 @@ export function parseSigmaRegex(pattern: string, flags: string): ParsedRegex {
   }
   const m = fl.has('m');
   let i = 0;
-  let groups = 0;
+  let groups = 0, depth = 0;
   const err = (msg: string): never => { throw new RegexDialectError(`regex: ${msg} at offset ${i}`); };
 
   const parseAlt = (): RNode => {
@@ -239,6 +243,7 @@ export function parseSigmaRegex(pattern: string, flags: string): ParsedRegex {
         return Array.isArray(v) ? { t: 'set', set: v } : v;
       }
       case '(': {
+        if (++depth > MAX_GROUP_DEPTH) err(`groups nested deeper than ${MAX_GROUP_DEPTH}`);
         i++;
         let kind: 'cap' | 'nocap' | 'look' = 'cap';
         let behind = false, neg = false;
@@ -265,6 +270,7 @@ export function parseSigmaRegex(pattern: string, flags: string): ParsedRegex {
         const body = parseAlt();
         if (src[i] !== ')') return err("missing ')'");
         i++;
+        depth--;
         return kind === 'look' ? { t: 'look', behind, neg, body } : { t: 'group', body };
       }
       case ')': return err("unmatched ')'");

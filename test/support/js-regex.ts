@@ -1,4 +1,5 @@
-// Sigma `|re` values are PCRE-flavoured; JavaScript RegExp needs a few spellings changed.
+// Sigma `|re` values as JavaScript RegExps (PCRE spellings rewritten): the reference meaning of rule
+// regexes that tests check the linear-time matcher (src/sigma/rule-regex.ts) and the backends against.
 
 export interface JsRegex { source: string; flags: string }
 
