@@ -2,6 +2,7 @@
 // data/defender-tables.yaml.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { ownCopy } from '../util/own-record.js';
 import type { Event, EventRef, FieldValue } from './model.js';
 import { dataPath } from '../util/package-root.js';
 import { parseTimestamp } from '../util/time.js';
@@ -87,7 +88,8 @@ export function defenderEvent(row: Record<string, FieldValue>, table: string | n
   if (action) for (const [n, t] of map.tables) if (actionMatches(t.action_types, action)) { name = n; break; }
   const spec = name ? map.tables.get(name) : undefined;
   if (!name || !spec) return null;
-  const fields: Record<string, FieldValue> = { ...row, Table: name };
+  const fields = ownCopy(row);
+  fields['Table'] = name;
   for (const [sigma, col] of Object.entries({ ...map.common, ...spec.fields })) if (row[col] !== undefined && row[col] !== '' && fields[sigma] === undefined) fields[sigma] = row[col]!;
   for (const [sigma, template] of Object.entries(spec.join ?? {})) {
     const v = fill(template, row);

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseTimestamp } from '../util/time.js';
 import { dataPath } from '../util/package-root.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from './defender.js';
+import { ownCopy, ownRecord } from '../util/own-record.js';
 
 type Obj = { [k: string]: FieldValue };
 
@@ -32,9 +33,14 @@ function flattenSystem(sys: Obj, out: Obj): void {
   }
 }
 
-/** EventData / UserData: named values by name; unnamed <Data> elements as the list `Data`. */
-function flattenData(data: FieldValue, out: Obj, depth = 0): void {
+/**
+ * EventData / UserData: named values by name; unnamed <Data> elements as the list `Data`. A name the
+ * System element already gave (UserData/LogFileCleared/Channel, .../EventID) never replaces the
+ * System field: it is kept under its path instead (`UserData.LogFileCleared.Channel`).
+ */
+function flattenData(data: FieldValue, out: Obj, path: string, system: ReadonlySet<string>, depth = 0): void {
   if (!isObj(data) || depth > 8) return;
+  const put = (k: string, v: FieldValue) => { out[system.has(k) ? `${path}.${k}` : k] = v; };
   for (const [k, v] of Object.entries(data)) {
     if (k === '#attributes') continue;
     if (k === 'Data' || k === '#text') {
@@ -43,13 +49,13 @@ function flattenData(data: FieldValue, out: Obj, depth = 0): void {
       out['Data'] = prev === undefined ? (t ?? null) : ([] as FieldValue[]).concat(prev, t ?? null);
       continue;
     }
-    if (isObj(v) && !('#text' in v) && Object.keys(v).some((x) => x !== '#attributes')) flattenData(v, out, depth + 1);
+    if (isObj(v) && !('#text' in v) && Object.keys(v).some((x) => x !== '#attributes')) flattenData(v, out, `${path}.${k}`, system, depth + 1);
     else {
-      out[k] = text(v) ?? null;
+      put(k, text(v) ?? null);
       // Rules spec (Field Usage 2): field names are written without their spaces ("Threat Name" -> ThreatName).
       if (k.includes(' ')) {
         const bare = k.replace(/\s+/g, '');
-        if (!(bare in out)) out[bare] = out[k]!;
+        if (!(bare in out)) put(bare, text(v) ?? null);
       }
     }
   }
@@ -117,7 +123,7 @@ function at(root: Obj, dotted: string): FieldValue | undefined {
 /** Winlogbeat / ECS: System fields from their winlog.* paths, EventData from winlog.event_data. */
 function winlogbeatFields(root: Obj): Obj {
   const m = winlogbeatMap();
-  const fields: Obj = {};
+  const fields: Obj = ownRecord();
   for (const [sigma, paths] of Object.entries(m.system)) {
     for (const p of paths) {
       const v = at(root, p);
@@ -126,7 +132,8 @@ function winlogbeatFields(root: Obj): Obj {
       break;
     }
   }
-  for (const p of m.data) { const d = at(root, p); if (isObj(d)) flattenData(d, fields); }
+  const system = new Set(Object.keys(fields));
+  for (const p of m.data) { const d = at(root, p); if (isObj(d)) flattenData(d, fields, p, system); }
   return fields;
 }
 
@@ -155,16 +162,17 @@ export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap 
   let fields: Obj;
   let logsource: EventLogsource;
   if (ev && (isObj(ev['System']) || isObj(ev['EventData']) || isObj(ev['UserData']))) {
-    fields = {};
+    fields = ownRecord();
     if (isObj(ev['System'])) flattenSystem(ev['System'], fields);
-    if (ev['EventData'] !== undefined) flattenData(ev['EventData']!, fields);
-    if (ev['UserData'] !== undefined) flattenData(ev['UserData']!, fields);
+    const system = new Set(Object.keys(fields));
+    if (ev['EventData'] !== undefined) flattenData(ev['EventData']!, fields, 'EventData', system);
+    if (ev['UserData'] !== undefined) flattenData(ev['UserData']!, fields, 'UserData', system);
     logsource = windowsLogsource(fields, map);
   } else if (isObj(root['winlog'])) {
     fields = winlogbeatFields(root);
     logsource = windowsLogsource(fields, map);
   } else {
-    fields = { ...root };
+    fields = ownCopy(root);
     if (typeof fields['Channel'] === 'string') {
       logsource = windowsLogsource(fields, map);
     } else if (isDefenderExport(Object.keys(root))) {

@@ -19,6 +19,7 @@
 import type { Event, FieldValue } from '../events/model.js';
 import { eventCategories } from '../events/model.js';
 import { isoString } from '../util/time.js';
+import { ownRecord } from '../util/own-record.js';
 
 export type TableValue = string | string[] | null;
 
@@ -110,7 +111,7 @@ function leaves(v: FieldValue, out: string[]): void {
 }
 
 export function eventRow(ev: Event, id: number): EventRow {
-  const fields: Record<string, TableValue> = {};
+  const fields = ownRecord<TableValue>();
   const nested: string[] = [];
   for (const [k, v] of Object.entries(ev.fields)) fields[k] = tableValue(v);
   // Dotted names reach into objects (EventView.get: the exact name first, then the path).

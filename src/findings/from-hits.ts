@@ -7,6 +7,7 @@ import type { RuleHit } from '../sigma/ruleset.js';
 import type { CorrelationHit } from '../sigma/correlate.js';
 import { levelOf, ruleKey, type Item, type RuleMeta, type Search, type SigmaRule } from '../sigma/model.js';
 import type { FieldValue } from '../events/model.js';
+import { ownRecord } from '../util/own-record.js';
 import { SEVERITY_RANK, findingScore, type Confidence, type EvidenceRef, type Finding, type PlaybookStep } from './model.js';
 import { isoString, parseDuration } from '../util/time.js';
 
@@ -106,7 +107,7 @@ export class FindingBuilder {
     const g = this.group(r.meta, key, host, keyValues, null);
     const ref = refOf(hit.event.ref);
     const e = this.place(g, hit.event.time, window, () => {
-      const fields: Record<string, FieldValue> = {};
+      const fields = ownRecord<FieldValue>();
       for (const name of detectionFields(r)) { const v = hit.view.get(name); if (v !== undefined) fields[name] = v; }
       for (const name of dedup) { const v = hit.view.get(name); if (v !== undefined) fields[name] = v; }
       return fields;

@@ -243,10 +243,12 @@ export async function startServer(opts: ServeOptions = {}): Promise<WebServer> {
     const hostHeader = (req.headers.host ?? '').toLowerCase();
     if (!allowedHosts.has(hostHeader)) { send(res, 421, 'text/plain; charset=utf-8', 'misdirected request: unknown Host\n'); return; }
     const raw = req.url ?? '/';
-    if (!raw.startsWith('/')) { send(res, 400, 'text/plain; charset=utf-8', 'bad request\n'); return; }
+    // '//x' would be read as a URL with another host
+    if (!raw.startsWith('/') || raw.startsWith('//')) { send(res, 400, 'text/plain; charset=utf-8', 'bad request\n'); return; }
     const q = raw.indexOf('?');
     const rawPath = q < 0 ? raw : raw.slice(0, q);
-    const url = new URL(raw, `http://${hostHeader}`);
+    let url: URL;
+    try { url = new URL(raw, `http://${hostHeader}`); } catch { send(res, 400, 'text/plain; charset=utf-8', 'bad request: not a valid URL\n'); return; }
     const method = req.method ?? 'GET';
 
     // authentication
@@ -265,7 +267,8 @@ export async function startServer(opts: ServeOptions = {}): Promise<WebServer> {
 
     // paths: no dot segments, encoded dots or slashes, or backslashes, anywhere
     if (/(^|\/)\.\.?(\/|$)|%2e|%2f|%5c|\\|%00/i.test(rawPath)) { notFound(req, res, url); return; }
-    const path = decodeURIComponent(rawPath);
+    let path: string;
+    try { path = decodeURIComponent(rawPath); } catch { send(res, 400, 'text/plain; charset=utf-8', 'bad request: malformed percent-encoding in the path\n'); return; }
 
     const isApi = path.startsWith('/api/');
     let body: Body | null = null;

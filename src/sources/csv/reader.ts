@@ -1,6 +1,7 @@
 // Streaming CSV (RFC 4180: quoted fields, doubled quotes, newlines inside quotes, CRLF or LF), as
 // records keyed by the header row. Memory is bounded by the largest single record.
 import { invalidMessage, utf8Text } from '../../util/utf8-stream.js';
+import { setOwn } from '../../util/own-record.js';
 
 export type CsvItem =
   | { kind: 'header'; columns: string[]; line: number }
@@ -92,8 +93,9 @@ function recordsOf(sp: CsvSplitter) {
         yield { kind: 'error', line: r.line, message: `row has ${r.cells.length} cells, the header has ${columns.length}; skipped` };
         continue;
       }
+      // the shape JSON.parse gives: an ordinary object, every column an own key (`__proto__` too)
       const value: Record<string, string> = {};
-      columns.forEach((c, i) => { value[c] = r.cells[i]!; });
+      columns.forEach((c, i) => setOwn(value, c, r.cells[i]!));
       yield { kind: 'record', value, line: r.line };
     }
   };

@@ -13,8 +13,11 @@
 // goes record by record up to the free-space offset (so records a dirty header does not count are
 // still read, and the header's last record id is not used to stop). When the free-space offset is
 // impossible, it walks the whole chunk while records are valid. A record whose trailing size copy
-// is wrong is reported and still decoded (partly written records often decode); a bad magic or an
-// impossible size stops the walk, since the next record cannot be located safely.
+// is wrong is reported and still decoded (partly written records often decode). After a bad magic
+// or an impossible size the walk resynchronises, as evtx-rs does: it looks for the next record
+// signature ("**\0\0", a possible size whose trailing copy matches, an id in the header's range) in the same chunk, goes on
+// from there and reports the bytes it skipped; only when there is none is the rest of the chunk
+// skipped.
 //
 // An all-zero chunk is pre-allocated space that was never written, not corruption: it is returned
 // with `unused: true`, info null and a single 'chunk-magic' problem of severity 'info'.
@@ -27,6 +30,7 @@ import { filetimeIso, rdU32 } from './values.js';
 export const CHUNK_HEADER_SIZE = 512;
 const CHUNK_MAGIC = [0x45, 0x6c, 0x66, 0x43, 0x68, 0x6e, 0x6b, 0x00]; // "ElfChnk\0"
 const RECORD_MAGIC = 0x00002a2a;
+const RECORD_SIGNATURE = Buffer.from([0x2a, 0x2a, 0x00, 0x00]);
 const MIN_RECORD_SIZE = 28;
 export const CHUNK_FLAG_NO_CRC = 0x4;
 
@@ -117,6 +121,14 @@ export function decodeChunk(chunk: Uint8Array, index: number, fileOffset: number
     const bx = new ChunkBinXml(b, opts.xml === true, opts.trimStrings === true);
     const xml = opts.xml === true;
     let p = CHUNK_HEADER_SIZE;
+    /** Go on at the next plausible record after the bad one at `p`, or false (rest of the chunk skipped). */
+    const resync = (what: string, record?: number): boolean => {
+      const next = nextRecord(b, p + 1, limit, len, info.firstRecordId, info.lastRecordId);
+      if (next < 0) { problem('record', p, `${what} at chunk offset ${p}; rest of the chunk skipped (no later record signature)`, record); return false; }
+      problem('record', p, `${what} at chunk offset ${p}; skipped ${next - p} bytes to the next record signature at chunk offset ${next}`, record);
+      p = next;
+      return true;
+    };
     while (p < limit) {
       if (p + MIN_RECORD_SIZE > len) {
         if (freeOk) problem('record', p, `truncated record header at chunk offset ${p}`);
@@ -125,13 +137,16 @@ export function decodeChunk(chunk: Uint8Array, index: number, fileOffset: number
       if (rdU32(b, p) !== RECORD_MAGIC) {
         if (allZero(b, p, limit)) {
           if (freeOk) problem('record', p, `no record at chunk offset ${p}: zeroes up to the free-space offset ${limit} (unwritten space in a dirty chunk)`, undefined, 'warning');
-        } else if (freeOk) problem('record', p, `bad record magic at chunk offset ${p}; rest of the chunk skipped`);
+          break;
+        }
+        // without a trustworthy free-space offset, the first bad magic is the end of the records
+        if (freeOk && resync('bad record magic')) continue;
         break;
       }
       const size = rdU32(b, p + 4);
       const id = u64(b, p + 8);
       if (size < MIN_RECORD_SIZE || size > len - p) {
-        problem('record', p, `impossible record size ${size} at chunk offset ${p}; rest of the chunk skipped`, id);
+        if (resync(`impossible record size ${size}`, id)) continue;
         break;
       }
       const copy = rdU32(b, p + size - 4);
@@ -166,6 +181,22 @@ export function decodeChunk(chunk: Uint8Array, index: number, fileOffset: number
     problem('chunk-header', 0, `chunk ${index}: unexpected decoder failure: ${e instanceof Error ? e.message : String(e)}`);
     return { info: null, records, problems };
   }
+}
+
+/**
+ * Offset of the first record in [from, limit) whose magic, size and trailing size copy agree and whose
+ * id is in the chunk header's range (so stale records left in slack space are not taken), or -1.
+ */
+function nextRecord(b: Uint8Array, from: number, limit: number, len: number, firstId: number, lastId: number): number {
+  const buf = Buffer.from(b.buffer, b.byteOffset, len);
+  for (let q = buf.indexOf(RECORD_SIGNATURE, from); q >= 0 && q < limit; q = buf.indexOf(RECORD_SIGNATURE, q + 1)) {
+    if (q + MIN_RECORD_SIZE > len) return -1;
+    const size = rdU32(b, q + 4);
+    if (size < MIN_RECORD_SIZE || size > len - q || rdU32(b, q + size - 4) !== size) continue;
+    const id = u64(b, q + 8);
+    if (firstId > lastId || (id >= firstId && id <= lastId)) return q;
+  }
+  return -1;
 }
 
 function hex(n: number): string {

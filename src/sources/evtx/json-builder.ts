@@ -14,11 +14,13 @@
 // per depth so that a record allocates little beyond the objects it returns.
 import type { FieldValue } from '../../events/model.js';
 import type { JsonScalar } from './values.js';
+import { setOwn } from '../../util/own-record.js';
 
 type Obj = { [k: string]: FieldValue };
 
+// Ordinary objects (the shape JSON.parse gives), with `__proto__` an own key like any other.
 function setKey(o: Obj, k: string, v: FieldValue): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__') setOwn(o, k, v);
   else o[k] = v;
 }
 

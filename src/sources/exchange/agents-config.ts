@@ -2,7 +2,8 @@
 // transport services load them. Checked against the MExRuntime schema: a file that fails these checks
 // is one Exchange itself refuses to load (the transport service does not start).
 import { ExchangeInputError, fileBaseName, type AgentRegistry, type RegisteredAgent, type RegistrySource } from './model.js';
-import { attr, child, children, parseXml, setOwn, textOf, XmlError, MAX_XML_CHARS, type XmlElement } from './xml.js';
+import { attr, child, children, parseXml, textOf, XmlError, MAX_XML_CHARS, type XmlElement } from './xml.js';
+import { setOwn } from '../../util/own-record.js';
 
 export const MAX_AGENTS = 10_000;
 /** XSD `id-string` */

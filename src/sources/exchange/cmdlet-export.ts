@@ -4,7 +4,8 @@
 // turned into agents or pipeline entries by one set of rules.
 import { CsvSplitter } from '../csv/reader.js';
 import { ExchangeInputError, fileBaseName, type AgentRegistry, type PipelineEntry, type RegisteredAgent, type TransportPipeline, type TransportService } from './model.js';
-import { attr, children, parseXml, setOwn, textOf, XmlError, type XmlElement } from './xml.js';
+import { attr, children, parseXml, textOf, XmlError, type XmlElement } from './xml.js';
+import { setOwn } from '../../util/own-record.js';
 
 export type CmdletExportKind = 'transport-agents' | 'transport-pipeline';
 export type CmdletExportFormat = 'json' | 'csv' | 'list' | 'table' | 'clixml';

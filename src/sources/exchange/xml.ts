@@ -4,6 +4,7 @@
 // entity can be declared and nothing is ever expanded or fetched. Comments and PIs are dropped from
 // the tree; adjacent text and CDATA are merged into one string child. Namespace prefixes stay part of
 // the names (`xsi:type`), `xmlns` declarations are ordinary attributes.
+import { setOwn } from '../../util/own-record.js';
 import { firstInvalidUtf8 } from '../../util/utf8.js';
 import { decodeXmlRefs } from '../../util/xml-refs.js';
 
@@ -36,10 +37,6 @@ const NAME = /[A-Za-z_:\u00c0-\ufffd][-A-Za-z0-9_:.\u00b7\u00c0-\ufffd]*/y;
 // XML 1.0 Char excludes these; CLIXML escapes them as _xHHHH_, so a raw one means a damaged file.
 const BAD_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
 
-/** `own` assignment that also works for a key named `__proto__`. */
-export function setOwn<T>(rec: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(rec, key, { value, enumerable: true, writable: true, configurable: true });
-}
 
 class Parser {
   private pos = 0;

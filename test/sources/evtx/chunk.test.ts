@@ -101,7 +101,7 @@ test('chunk: bad magic -> one chunk-magic problem; all-zero chunk -> unused (inf
   assert.equal(z.problems[0]!.severity, 'info');
 });
 
-test('records: bad magic and impossible sizes stop the chunk; size copy mismatch is decoded', () => {
+test('records: after a bad magic or an impossible size the walk goes on at the next record signature; size copy mismatch is decoded', () => {
   // size copy wrong on the 2nd record: reported as a warning, still decoded, walk continues
   {
     const w = new ChunkWriter();
@@ -112,18 +112,30 @@ test('records: bad magic and impossible sizes stop the chunk; size copy mismatch
     assert.deepEqual(r.records.map((x) => Object.keys(x.event)[0]), ['A', 'B', 'C']);
     assert.deepEqual(r.problems.map((p) => [p.kind, p.severity, p.record]), [['record', 'warning', 2]]);
   }
-  // size 0: stop with a problem
+  // size 0: reported with what was skipped; the next record is read
   {
     const w = new ChunkWriter();
     w.record((b) => b.fragmentHeader().open('A').closeEmpty().eof());
+    const bAt = w.pos;
     w.record((b) => b.fragmentHeader().open('B').closeEmpty().eof(), { size: 0 });
+    const cAt = w.pos;
     w.record((b) => b.fragmentHeader().open('C').closeEmpty().eof());
     const r = decodeChunk(w.finish(), 0, 4096);
-    assert.equal(r.records.length, 1);
+    assert.deepEqual(r.records.map((x) => Object.keys(x.event)[0]), ['A', 'C']);
     assert.equal(r.problems.length, 1);
     assert.equal(r.problems[0]!.kind, 'record');
-    assert.match(r.problems[0]!.message, /impossible record size 0/);
+    assert.equal(r.problems[0]!.message, `impossible record size 0 at chunk offset ${bAt}; skipped ${cAt - bAt} bytes to the next record signature at chunk offset ${cAt}`);
     assert.equal(r.problems[0]!.record, 2);
+    assert.equal(r.problems[0]!.offset, 4096 + bAt);
+  }
+  // the last record bad: nothing to resynchronise on
+  {
+    const w = new ChunkWriter();
+    w.record((b) => b.fragmentHeader().open('A').closeEmpty().eof());
+    w.record((b) => b.fragmentHeader().open('B').closeEmpty().eof(), { size: 1 });
+    const r = decodeChunk(w.finish(), 0, 4096);
+    assert.equal(r.records.length, 1);
+    assert.match(r.problems[0]!.message, /impossible record size 1 at chunk offset \d+; rest of the chunk skipped \(no later record signature\)/);
   }
   // size past the chunk end
   {
@@ -138,9 +150,10 @@ test('records: bad magic and impossible sizes stop the chunk; size copy mismatch
     const w = new ChunkWriter();
     w.record((b) => b.fragmentHeader().open('A').closeEmpty().eof());
     w.record((b) => b.fragmentHeader().open('B').closeEmpty().eof(), { magic: 0x12345678 });
+    w.record((b) => b.fragmentHeader().open('C').closeEmpty().eof());
     const r = decodeChunk(w.finish(), 0, 4096);
-    assert.equal(r.records.length, 1);
-    assert.match(r.problems[0]!.message, /bad record magic/);
+    assert.deepEqual(r.records.map((x) => Object.keys(x.event)[0]), ['A', 'C']);
+    assert.match(r.problems[0]!.message, /bad record magic at chunk offset \d+; skipped \d+ bytes to the next record signature/);
   }
 });
 
