@@ -47,12 +47,28 @@ export function windowsLogsourceMap(): WindowsLogsourceMap {
   return cached;
 }
 
+/** The category rules of a service and event id, indexed once per map (classifyWindows runs per event). */
+const byServiceAndId = new WeakMap<WindowsLogsourceMap, Map<string, CategoryRule[]>>();
+const NONE: CategoryRule[] = [];
+
+function categoriesOf(map: WindowsLogsourceMap, service: string, eventId: number): CategoryRule[] {
+  let idx = byServiceAndId.get(map);
+  if (!idx) {
+    byServiceAndId.set(map, (idx = new Map()));
+    for (const c of map.categories) for (const id of c.event_ids) {
+      const k = `${c.service}|${id}`;
+      const list = idx.get(k);
+      if (list) { if (!list.includes(c)) list.push(c); } else idx.set(k, [c]);
+    }
+  }
+  return idx.get(`${service}|${eventId}`) ?? NONE;
+}
+
 export function classifyWindows(map: WindowsLogsourceMap, channel: string | undefined, eventId: number | undefined, get: (f: string) => unknown): WindowsClass {
   const service = channel === undefined ? undefined : map.channels.get(channel.toLowerCase());
   const out: WindowsClass = { ...(service ? { service } : {}), categories: [], aliases: {} };
   if (!service || eventId === undefined) return out;
-  for (const c of map.categories) {
-    if (c.service !== service || !c.event_ids.includes(eventId)) continue;
+  for (const c of categoriesOf(map, service, eventId)) {
     if (c.when && !Object.entries(c.when).every(([f, want]) => {
       const v = get(f);
       return typeof v === 'string' && (Array.isArray(want) ? want.includes(v) : want === v);

@@ -23,10 +23,11 @@ function text(v: FieldValue | undefined): FieldValue | undefined {
 
 /** System element: `Tag` for text, `Tag_Attr` for each attribute (rules spec, Field Usage 3.i). */
 function flattenSystem(sys: Obj, out: Obj): void {
-  for (const [tag, v] of Object.entries(sys)) {
+  for (const tag of Object.keys(sys)) {
+    const v = sys[tag]!;
     if (isObj(v)) {
       const attrs = v['#attributes'];
-      if (isObj(attrs)) for (const [a, av] of Object.entries(attrs)) out[`${tag}_${a}`] = av;
+      if (isObj(attrs)) for (const a of Object.keys(attrs)) out[`${tag}_${a}`] = attrs[a]!;
       if ('#text' in v) out[tag] = v['#text']!;
       else if (!isObj(attrs)) out[tag] = v;
     } else out[tag] = v;

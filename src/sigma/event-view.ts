@@ -31,11 +31,11 @@ export class EventView {
     if (!this.ciKeys) {
       this.ciKeys = new Map();
       for (const k of Object.keys(f)) {
-        const l = k.toLowerCase();
+        const l = lowerName(k);
         if (!this.ciKeys.has(l)) this.ciKeys.set(l, k);
       }
     }
-    const k = this.ciKeys.get(name.toLowerCase());
+    const k = this.ciKeys.get(lowerName(name));
     return k === undefined ? undefined : f[k];
   }
 
@@ -74,6 +74,17 @@ export class EventView {
     if (!this.allLowerCache) this.allLowerCache = this.all().map((x) => x.toLowerCase());
     return this.allLowerCache;
   }
+}
+
+/** Field names repeat from event to event: their lower-cased forms are kept (a bounded number of them). */
+const lowerNames = new Map<string, string>();
+function lowerName(k: string): string {
+  let l = lowerNames.get(k);
+  if (l === undefined) {
+    l = k.toLowerCase();
+    if (lowerNames.size < 65536) lowerNames.set(k, l);
+  }
+  return l;
 }
 
 function path(root: FieldValue, dotted: string): FieldValue | undefined {
