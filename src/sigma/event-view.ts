@@ -107,3 +107,15 @@ export function pushScalars(v: FieldValue, out: string[], objects: boolean): str
   }
   return out;
 }
+
+/** Is the value nested (objects and arrays) deeper than `max` levels? Walked without recursion. */
+export function nestedDeeper(v: FieldValue, max: number): boolean {
+  const stack: [FieldValue, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d >= max) return true;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) if (y !== null && typeof y === 'object') stack.push([y, d + 1]);
+  }
+  return false;
+}
