@@ -20,6 +20,7 @@ import type { Event, FieldValue } from '../events/model.js';
 import { eventCategories } from '../events/model.js';
 import { isoString } from '../util/time.js';
 import { ownRecord } from '../util/own-record.js';
+import { pushScalars, scalarString } from '../sigma/event-view.js';
 
 export type TableValue = string | string[] | null;
 
@@ -64,12 +65,6 @@ export function sqliteRow(r: EventRow): unknown[] {
   });
 }
 
-function scalarString(v: FieldValue): string | null {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return null;
-}
-
 function isObj(v: FieldValue | undefined): v is { [k: string]: FieldValue } {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -77,55 +72,40 @@ function isObj(v: FieldValue | undefined): v is { [k: string]: FieldValue } {
 /** The matcher's view of one value (EventView.strings): scalars as strings, arrays flattened. */
 export function tableValue(v: FieldValue): TableValue {
   if (v === null) return null;
-  if (Array.isArray(v)) {
-    const out: string[] = [];
-    const walk = (x: FieldValue) => {
-      if (Array.isArray(x)) { for (const y of x) walk(y); return; }
-      const s = scalarString(x);
-      if (s !== null) out.push(s);
-    };
-    walk(v);
-    return out;
-  }
+  if (Array.isArray(v)) return pushScalars(v, [], false);
   if (isObj(v)) return [];
   return scalarString(v);
 }
 
-/** Leaf strings inside objects that sit in arrays: neither a field value nor a dotted key reaches them. */
-function nestedInArrays(v: FieldValue, out: string[], inArray: boolean): void {
-  if (Array.isArray(v)) { for (const x of v) nestedInArrays(x, out, true); return; }
-  if (isObj(v)) {
-    for (const k in v) {
-      const x = v[k]!;
-      if (inArray) leaves(x, out);
-      else nestedInArrays(x, out, false);
-    }
-  }
-}
+/** Dotted names are made this many levels deep; values below that are kept in nested_values. */
+export const MAX_PATH_DEPTH = 32;
 
-function leaves(v: FieldValue, out: string[]): void {
-  if (Array.isArray(v)) { for (const x of v) leaves(x, out); return; }
-  if (isObj(v)) { for (const k in v) leaves(v[k]!, out); return; }
-  const s = scalarString(v);
-  if (s !== null) out.push(s);
+/**
+ * Dotted names for members of objects (EventView.get: the exact name first, then the path), and
+ * the leaf strings no field value or dotted name reaches (objects inside arrays, or deeper than
+ * MAX_PATH_DEPTH). Walked without recursion: evidence can nest arbitrarily deep.
+ */
+function addNested(fields: Record<string, TableValue>, name: string, v: FieldValue, nested: string[]): void {
+  const stack: { name: string; v: FieldValue; depth: number; inArray: boolean }[] = [{ name, v, depth: 0, inArray: false }];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (x.depth > 0 && !x.inArray && !(x.name in fields)) fields[x.name] = tableValue(x.v);
+    if (Array.isArray(x.v)) {
+      for (let i = x.v.length - 1; i >= 0; i--) stack.push({ name: '', v: x.v[i]!, depth: x.depth, inArray: true });
+      continue;
+    }
+    if (!isObj(x.v)) continue;
+    if (x.inArray || x.depth >= MAX_PATH_DEPTH) { pushScalars(x.v, nested, true); continue; }
+    const keys = Object.keys(x.v);
+    for (let i = keys.length - 1; i >= 0; i--) stack.push({ name: `${x.name}.${keys[i]}`, v: x.v[keys[i]!]!, depth: x.depth + 1, inArray: false });
+  }
 }
 
 export function eventRow(ev: Event, id: number): EventRow {
   const fields = ownRecord<TableValue>();
   const nested: string[] = [];
   for (const [k, v] of Object.entries(ev.fields)) fields[k] = tableValue(v);
-  // Dotted names reach into objects (EventView.get: the exact name first, then the path).
-  const addPaths = (prefix: string, obj: { [k: string]: FieldValue }) => {
-    for (const [k, v] of Object.entries(obj)) {
-      const name = `${prefix}.${k}`;
-      if (!(name in fields)) fields[name] = tableValue(v);
-      if (isObj(v)) addPaths(name, v);
-    }
-  };
-  for (const [k, v] of Object.entries(ev.fields)) {
-    if (isObj(v)) addPaths(k, v);
-    nestedInArrays(v, nested, false);
-  }
+  for (const [k, v] of Object.entries(ev.fields)) addNested(fields, k, v, nested);
   const cats = eventCategories(ev.logsource);
   const t = Number.isNaN(ev.time) ? null : ev.time;
   return {

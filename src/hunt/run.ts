@@ -13,6 +13,7 @@ import { readCsvRecords } from '../sources/csv/reader.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from '../events/defender.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
 import { describeProblem } from '../sources/evtx/types.js';
+import { nestedDeeper } from '../sigma/event-view.js';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -55,6 +56,8 @@ export interface HuntOptions {
 export const MAX_PROBLEM_SAMPLES = 200;
 /** Matching runs in this thread, so decoding workers get the other cores. */
 const HUNT_THREADS = Math.max(0, Math.min(availableParallelism() - 1, 3));
+/** Events whose values nest deeper than this are reported and skipped. */
+export const MAX_EVENT_DEPTH = 100;
 /** Archives inside archives are read this deep. */
 export const MAX_ZIP_DEPTH = 2;
 
@@ -70,6 +73,12 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   };
   const handle = (ev: Event) => {
     if ((opts.from !== undefined && !(ev.time >= opts.from)) || (opts.to !== undefined && !(ev.time <= opts.to))) { s.outsideWindow++; return; }
+    // Reports, the case store and the web UI write events with JSON.stringify, which recurses.
+    if (nestedDeeper(ev.fields, MAX_EVENT_DEPTH)) {
+      const at = ev.ref.record !== undefined ? { record: ev.ref.record } : ev.ref.line !== undefined ? { line: ev.ref.line } : {};
+      problem({ file: ev.ref.file, ...at, message: `values nested deeper than ${MAX_EVENT_DEPTH} levels; event skipped` });
+      return;
+    }
     s.events++;
     s.eventsByKind[ev.ref.kind] = (s.eventsByKind[ev.ref.kind] ?? 0) + 1;
     opts.onEvent?.(ev);

@@ -44,7 +44,7 @@ export class EventView {
     let s = this.stringCache.get(name);
     if (s === undefined) {
       const v = this.get(name);
-      s = v === undefined || v === null ? null : scalarStrings(v, []);
+      s = v === undefined || v === null ? null : pushScalars(v, [], false);
       this.stringCache.set(name, s);
     }
     return s;
@@ -64,7 +64,7 @@ export class EventView {
   all(): string[] {
     if (!this.allStrings) {
       const out: string[] = [];
-      for (const k in this.fields) leafStrings(this.fields[k]!, out);
+      for (const k in this.fields) pushScalars(this.fields[k]!, out, true);
       this.allStrings = out;
     }
     return this.allStrings;
@@ -103,16 +103,30 @@ export function scalarString(v: FieldValue): string | null {
   return null;
 }
 
-function scalarStrings(v: FieldValue, out: string[]): string[] {
-  if (Array.isArray(v)) { for (const x of v) scalarStrings(x, out); return out; }
-  const s = scalarString(v);
-  if (s !== null) out.push(s);
+/** Scalars of a value in document order (arrays flattened; with `objects`, objects' members too), walked without recursion: evidence can nest arbitrarily deep. */
+export function pushScalars(v: FieldValue, out: string[], objects: boolean): string[] {
+  const stack: FieldValue[] = [v];
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (Array.isArray(x)) { for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]!); continue; }
+    if (x !== null && typeof x === 'object') {
+      if (objects) { const ks = Object.keys(x); for (let i = ks.length - 1; i >= 0; i--) stack.push(x[ks[i]!]!); }
+      continue;
+    }
+    const s = scalarString(x);
+    if (s !== null) out.push(s);
+  }
   return out;
 }
 
-function leafStrings(v: FieldValue, out: string[]): void {
-  if (Array.isArray(v)) { for (const x of v) leafStrings(x, out); return; }
-  if (v !== null && typeof v === 'object') { for (const k in v) leafStrings(v[k]!, out); return; }
-  const s = scalarString(v);
-  if (s !== null) out.push(s);
+/** Is the value nested (objects and arrays) deeper than `max` levels? Walked without recursion. */
+export function nestedDeeper(v: FieldValue, max: number): boolean {
+  const stack: [FieldValue, number][] = [[v, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    if (d >= max) return true;
+    for (const y of Array.isArray(x) ? x : Object.values(x)) if (y !== null && typeof y === 'object') stack.push([y, d + 1]);
+  }
+  return false;
 }

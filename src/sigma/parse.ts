@@ -59,8 +59,9 @@ export function parseSigmaText(text: string, path: string, opts: ParseOptions = 
     try {
       res.docs.push(parseDocument(root, path, opts, warn));
     } catch (e) {
-      if (e instanceof Invalid) res.errors.push({ path, line: e.pos.line, col: e.pos.col, ...(id ? { rule_id: id } : {}), message: e.message });
-      else throw e;
+      // Anything else is a defect of ours, but one document must not end the run.
+      const [pos, message] = e instanceof Invalid ? [e.pos, e.message] : [root.pos, `cannot read this document: ${(e as Error).message}`];
+      res.errors.push({ path, line: pos.line, col: pos.col, ...(id ? { rule_id: id } : {}), message });
     }
   }
   return res;

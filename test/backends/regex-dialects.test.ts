@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { translateRegex } from '../support/js-regex.js';
 import { parseSigmaRegex, toLucene, toPcre, toRe2, RegexDialectError, type RNode } from '../../src/sigma/regex-ast.js';
 import { CORPORA, HAVE_CORPORA } from '../support/corpora.js';
+import { compileRuleRegex } from '../../src/sigma/rule-regex.js';
 import { ruleFiles } from '../../src/hunt/load-rules.js';
 
 function prng(seed: number): () => number {
@@ -165,4 +166,21 @@ test('RE2 (DuckDB, KQL) and PCRE (Splunk) regexes accept what the matcher accept
   }
   console.log(`re2/pcre: ${checked} regex forms checked over ${inputs} inputs; ${refused} refused`);
   assert.ok(checked > 300);
+});
+
+test("the matcher's linear-time regexes (RE2 via re2js) accept what the reference accepts", () => {
+  const r = prng(7);
+  let checked = 0, inputs = 0;
+  for (const { src, flags, parsed, js } of parsedRegexes()) {
+    const linear = compileRuleRegex(src, flags);
+    checked++;
+    for (let k = 0; k < 40; k++) {
+      const base = sample(parsed.root, r);
+      const input = (context(r) + (k % 2 ? mutate(base, r) : base) + context(r)).replace(/[\uD800-\uDFFF]/g, 'x');
+      inputs++;
+      assert.equal(linear(input), js.test(input), `/${src}/${flags} on ${JSON.stringify(input)}`);
+    }
+  }
+  console.log(`linear matcher: ${checked} regexes checked over ${inputs} inputs`);
+  assert.ok(checked > 150);
 });
