@@ -225,9 +225,12 @@ export class JsonSplitter {
   }
 
   private emitValue(): void {
-    const text = this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
+    const n = this.partsLen;
+    const text = n > this.max ? null : this.parts.length === 1 ? this.parts[0]! : this.parts.join('');
     this.parts = []; this.partsLen = 0;
-    this.emit(text, this.valueLine);
+    // a value that ended in the same piece of input that took it over the cap
+    if (text === null) this.error(this.valueLine, `record of ${n} characters is larger than ${this.max}; skipped`);
+    else this.emit(text, this.valueLine);
   }
 
   /**
