@@ -6,6 +6,8 @@ import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { openCaseStore } from '../../src/cases/store.js';
 import { cli, jsonLines, makeFinding, tempDir } from '../cases/helpers.js';
+import { startServer } from '../../src/web/server.js';
+import { http } from '../web/helpers.js';
 
 const N = 40;
 
@@ -46,4 +48,34 @@ test('hostile case store: a damaged page gives a clear message and exit 2, never
   assert.ok(listed.includes(victim), exp.stderr);
   assert.equal(rows.length + listed.length, N, 'every finding is either exported or listed as damaged');
   assert.ok(performance.now() - t0 < 5000);
+});
+
+test('hostile web requests: bad percent-encoding, a damaged store, wrong Host, cross-site POST, traversal: clear 4xx/503, no stack trace', async () => {
+  const victim = (7).toString(16).padStart(16, '0');
+  const web = await startServer({ db: damagedStore(victim), port: 0, analyst: 'tester' });
+  const write = process.stderr.write.bind(process.stderr);
+  let stderr = '';
+  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof process.stderr.write;
+  try {
+    const auth = { Authorization: `Bearer ${web.token}` };
+    const cases: [string, string, Record<string, string>, number][] = [
+      ['GET', '/assets/%E0%A4%A', auth, 400],
+      ['GET', '/findings/%ZZ', auth, 400],
+      ['GET', '//evil.example/x', auth, 400],
+      ['GET', '/assets/..%2f..%2fetc%2fpasswd', auth, 404],
+      ['GET', '/findings', { ...auth, Host: 'evil.example' }, 421],
+      ['POST', `/api/findings/${victim}/state`, { ...auth, Origin: 'http://evil.example', 'Content-Type': 'application/json' }, 403],
+      ['GET', `/api/findings/${victim}`, auth, 503],
+    ];
+    for (const [method, path, headers, status] of cases) {
+      const r = await http(web.port, method, path, headers, method === 'POST' ? '{"state":"closed"}' : undefined);
+      assert.equal(r.status, status, `${method} ${path}: ${r.body.slice(0, 200)}`);
+    }
+    const r = await http(web.port, 'GET', `/api/findings/${victim}`, auth);
+    assert.match(JSON.parse(r.body).error, /is damaged/);
+  } finally {
+    process.stderr.write = write;
+    await web.close();
+  }
+  assert.doesNotMatch(stderr, /URIError|SqliteError|\n\s+at /, stderr);
 });
