@@ -47,7 +47,8 @@ const APPLICATION_ID = 0x54484353;
 
 export type CaseStoreErrorCode =
   | 'no-store' | 'not-a-store' | 'schema-newer' | 'cannot-open'
-  | 'unknown-id' | 'ambiguous-id' | 'bad-state' | 'bad-input' | 'too-large' | 'unknown-hunt' | 'hunt-not-running';
+  | 'unknown-id' | 'ambiguous-id' | 'bad-state' | 'bad-input' | 'too-large' | 'unknown-hunt' | 'hunt-not-running'
+  | 'damaged';
 
 export class CaseStoreError extends Error {
   constructor(message: string, readonly code: CaseStoreErrorCode) { super(message); this.name = 'CaseStoreError'; }
@@ -230,6 +231,23 @@ function sqliteCode(e: unknown): string | undefined {
   return (e as { code?: unknown }).code as string | undefined;
 }
 
+/** True for SQLite's "the file is damaged" errors (SQLITE_CORRUPT and its extended codes, SQLITE_NOTADB). */
+function isDamage(e: unknown): boolean {
+  const code = sqliteCode(e);
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/** The damage as a CaseStoreError: what SQLite said, the first problems `PRAGMA quick_check` finds, and what to do. */
+function damaged(db: Database.Database, file: string, e: unknown): CaseStoreError {
+  let problems = '';
+  try {
+    const rows = (db.pragma('quick_check(3)') as { quick_check: string }[]).map((r) => r.quick_check).filter((x) => x !== 'ok');
+    if (rows.length) problems = `; quick_check: ${rows.join('; ')}`;
+  } catch { /* the check itself cannot read the file */ }
+  return new CaseStoreError(`the case store ${file} is damaged (${(e as Error).message}${problems}); ` +
+    `'tracehound cases export' writes every readable finding and lists the damaged ones (see README, "Salvaging a damaged case store")`, 'damaged');
+}
+
 export interface OpenOptions {
   /** fail with a clear error (code `no-store`) instead of creating the file */
   mustExist?: boolean;
@@ -304,6 +322,16 @@ export class CaseStore {
   readonly recovered: { id: number; reason: string }[] = [];
 
   constructor(private readonly db: Database.Database, readonly path: string) {
+    // Every method reports a damaged file as a CaseStoreError (code 'damaged'), never as an SqliteError.
+    for (const name of Object.getOwnPropertyNames(CaseStore.prototype)) {
+      const f = Object.getOwnPropertyDescriptor(CaseStore.prototype, name)?.value as unknown;
+      if (typeof f !== 'function' || name === 'constructor') continue;
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => {
+          try { return (f as (...a: unknown[]) => unknown).apply(this, args); } catch (e) { throw isDamage(e) ? damaged(db, path, e) : e; }
+        },
+      });
+    }
     this.recover();
   }
 
@@ -525,7 +553,10 @@ export class CaseStore {
       FROM findings f LEFT JOIN triage t ON t.finding_id = f.id WHERE f.id = ?`).get(id) as
       { data: string; recorded_at: string; updated_at: string; state: TriageState; changed_at: string | null; analyst: string | null } | undefined;
     if (!r) return null;
-    const finding = JSON.parse(r.data) as Finding;
+    let finding: Finding;
+    try { finding = JSON.parse(r.data) as Finding; } catch (e) {
+      throw new CaseStoreError(`finding ${id} in the case store ${this.path} is damaged: its stored data is not JSON (${(e as Error).message})`, 'damaged');
+    }
     const history = this.db.prepare(`SELECT at, analyst, from_state AS "from", to_state AS "to", note FROM triage_history WHERE finding_id = ? ORDER BY id`).all(id) as StateChange[];
     const notes = this.db.prepare('SELECT id, at, analyst, text FROM notes WHERE finding_id = ? ORDER BY id').all(id) as Note[];
     const steps = (this.db.prepare(`SELECT s.step_id, s.done, s.at, s.analyst FROM step_ticks s
@@ -589,13 +620,20 @@ export class CaseStore {
    * Every finding that meets `filter` with its case (as getFinding gives it), most severe first, to
    * `write`, read in one snapshot (a hunt writing meanwhile is not half-seen). Returns the count.
    */
-  export(write: (r: CaseRecord) => void, filter: FindingFilter = {}): number {
+  export(write: (r: CaseRecord) => void, filter: FindingFilter = {}, onDamaged?: (id: string, message: string) => void): number {
     return this.db.transaction(() => {
       const { sql, params } = this.where(filter);
       const ids = this.db.prepare(`SELECT f.id FROM findings f LEFT JOIN triage t ON t.finding_id = f.id${sql}`).pluck().all(...params) as string[];
       let n = 0;
       for (const id of ids) {
-        const r = this.getFinding(id);
+        let r: CaseRecord | null;
+        try { r = this.getFinding(id); } catch (e) {
+          // one damaged row is reported and skipped; the readable ones are still exported
+          const cause = e instanceof CaseStoreError && e.code === 'damaged' ? e : isDamage(e) ? e as Error : null;
+          if (!cause || !onDamaged) throw e;
+          onDamaged(id, cause.message);
+          continue;
+        }
         if (r) { write(r); n++; }
       }
       return n;

@@ -293,10 +293,13 @@ async function cases(argv: string[]): Promise<number> {
       case 'export': {
         const sink = new Sink(out);
         const w = caseWriter(format as Exclude<CasesFormat, 'table'>, sink);
-        const n = store.export((r) => w.write(r), filter);
+        const bad: string[] = [];
+        const n = store.export((r) => w.write(r), filter, (id) => bad.push(id));
         w.end();
         say(quiet, `tracehound: exported ${n} finding${n === 1 ? '' : 's'} with their triage${out ? ` to ${out}` : ''}`);
-        return EXIT.ok;
+        if (!bad.length) return EXIT.ok;
+        process.stderr.write(`tracehound: the case store ${store.path} is damaged: ${bad.length} finding${bad.length === 1 ? '' : 's'} could not be read: ${bad.join(', ')}\n`);
+        return EXIT.usage;
       }
       case 'show': {
         const id = store.resolveId(positionals[0]!);

@@ -458,7 +458,7 @@ export async function startServer(opts: ServeOptions = {}): Promise<WebServer> {
     handle(req, res).catch((e: unknown) => {
       let status = 500, message = 'internal error';
       if (e instanceof HttpError) { status = e.status; message = e.message; }
-      else if (e instanceof CaseStoreError) { status = e.code === 'unknown-id' || e.code === 'unknown-hunt' ? 404 : e.code === 'too-large' ? 413 : 400; message = e.message; }
+      else if (e instanceof CaseStoreError) { status = e.code === 'unknown-id' || e.code === 'unknown-hunt' ? 404 : e.code === 'too-large' ? 413 : e.code === 'damaged' ? 503 : 400; message = e.message; }
       else process.stderr.write(`tracehound serve: ${(e as Error).stack ?? String(e)}\n`);
       if (res.headersSent) { res.end(); return; }
       const wantsJson = (req.url ?? '').startsWith('/api/') || /application\/json/.test(String(req.headers.accept ?? '')) || req.method === 'POST';

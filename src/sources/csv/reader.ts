@@ -27,10 +27,14 @@ export class CsvSplitter {
     for (let i = 0; i < text.length; i++) {
       const c = text[i]!;
       if (c === '\n') this.line++;
-      if (this.skipping) { if (c === '\n' && !this.quoted) this.resetRow(); else if (c === '"') this.quoted = !this.quoted; continue; }
+      if (this.skipping) {
+        if (c === '\n' && !this.quoted) { this.skipped(); this.resetRow(); } else { this.size++; if (c === '"') this.quoted = !this.quoted; }
+        continue;
+      }
       if (++this.size > MAX_CSV_RECORD_CHARS) {
-        this.errors.push({ line: this.rowLine, message: `record longer than ${MAX_CSV_RECORD_CHARS} characters; skipped` });
+        // the record is not held: counted up to its end, then reported with its size
         this.skipping = true;
+        this.field = ''; this.row = [];
         continue;
       }
       if (this.quoted) {
@@ -57,13 +61,18 @@ export class CsvSplitter {
     this.resetRow();
   }
 
+  private skipped(): void {
+    this.errors.push({ line: this.rowLine, message: `record of ${this.size} characters is longer than ${MAX_CSV_RECORD_CHARS}; skipped` });
+  }
+
   private resetRow(): void {
     this.row = []; this.field = ''; this.quoted = false; this.afterQuote = false; this.size = 0; this.skipping = false;
     this.rowLine = this.line;
   }
 
   end(): void {
-    if (this.quoted) this.errors.push({ line: this.rowLine, message: 'quoted field not closed at end of file' });
+    if (this.skipping) this.skipped();
+    else if (this.quoted) this.errors.push({ line: this.rowLine, message: 'quoted field not closed at end of file' });
     else if (this.field !== '' || this.row.length) this.endRow();
   }
 
