@@ -13,6 +13,12 @@ import { readCsvRecords } from '../sources/csv/reader.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from '../events/defender.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
 import { describeProblem } from '../sources/evtx/types.js';
+import { readExchangeLog } from '../sources/exchangelog/reader.js';
+import { logLineEvent, isTrackingExport, trackingExportEvent } from '../events/exchange-logs.js';
+import { clixmlRecords, MAX_EXPORT_CHARS } from '../sources/exchange/cmdlet-export.js';
+import { ExchangeInputError } from '../sources/exchange/model.js';
+import { decodeText } from '../sources/exchange/xml.js';
+import { readFileSync, statSync } from 'node:fs';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -123,9 +129,11 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     if (kind === 'json') await huntLines(name, jsonEvents(path, name));
     else if (kind === 'xml') await huntLines(name, xmlEvents(path, name));
     else if (kind === 'csv') await huntLines(name, csvEvents(path, name));
+    else if (kind === 'exchangelog') await huntLines(name, exchangeLogEvents(path, name));
+    else if (kind === 'clixml') await huntLines(name, clixmlEvents(path, name));
     else if (kind === 'zip') await huntZip(path, name, depth);
     else if (kind === 'empty') s.skipped.push({ path: name, reason: 'empty file' });
-    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV or zip)' });
+    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV, Exchange logs, PowerShell CLIXML or zip)' });
   };
   const huntZip = async (path: string, name: string, depth: number): Promise<void> => {
     let dir;
@@ -189,18 +197,61 @@ async function* xmlEvents(path: string, file: string): AsyncGenerator<LineItem> 
   }
 }
 
-/** CSV: Defender advanced hunting exports (table from the header), otherwise flat records. */
+/** Exchange Server text logs: one event per log line. */
+async function* exchangeLogEvents(path: string, file: string): AsyncGenerator<LineItem> {
+  for await (const it of readExchangeLog(path)) {
+    if (it.kind === 'header') continue;
+    if (it.kind === 'error') { yield it; continue; }
+    yield { kind: 'event', line: it.line, event: logLineEvent(it.header, it.cells, { file, kind: 'exchangelog', line: it.line }), why: '' };
+  }
+}
+
+/** Export-Clixml output read whole (bounded as the cmdlet exports are), one event per object. */
+async function* clixmlEvents(path: string, file: string): AsyncGenerator<LineItem> {
+  let records;
+  try {
+    // UTF-16 doubles the bytes of the characters the CLIXML reader takes at most
+    if (statSync(path).size > 2 * MAX_EXPORT_CHARS + 2) throw new ExchangeInputError(file, `larger than ${2 * MAX_EXPORT_CHARS} bytes; export fewer objects per file`);
+    records = clixmlRecords(decodeText(readFileSync(path)), file);
+  } catch (e) {
+    if (!(e instanceof ExchangeInputError)) throw e;
+    yield { kind: 'error', line: e.line ?? 0, message: e.reason };
+    return;
+  }
+  for (const r of records) {
+    yield { kind: 'event', line: r.line, event: toEvent(r.value, { file, kind: 'xml', line: r.line }), why: 'object has no properties; skipped' };
+  }
+}
+
+/** CSV: Defender advanced hunting exports (table from the header), Get-MessageTrackingLog exports, otherwise flat records. */
 async function* csvEvents(path: string, file: string): AsyncGenerator<LineItem> {
   let defender = false;
+  let tracking = false;
   let table: string | null = null;
+  const lost = new Set<string>();
   for await (const it of readCsvRecords(path)) {
     if (it.kind === 'error') { yield it; continue; }
     if (it.kind === 'header') {
       defender = isDefenderExport(it.columns);
+      tracking = !defender && isTrackingExport(it.columns);
       table = defender ? tableFromColumns(defenderMap(), it.columns) : null;
       continue;
     }
     const ref = { file, kind: 'csv' as const, line: it.line };
+    if (tracking) {
+      const r = trackingExportEvent(it.value, ref);
+      for (const col of r.lost) {
+        if (lost.has(col)) continue;
+        lost.add(col);
+        yield {
+          kind: 'error', line: it.line,
+          message: `column ${col} holds a type name (${JSON.stringify(it.value[col]!.slice(0, 80))}), not its values: Export-Csv cannot write a list; ` +
+            `the field is left out of every row. Export it as text: Select-Object @{n='${col}';e={$_.${col} -join ';'}}, or use ConvertTo-Json or Export-Clixml`,
+        };
+      }
+      yield { kind: 'event', line: it.line, event: r.event, why: '' };
+      continue;
+    }
     const event = defender ? defenderEvent(it.value, table, ref) : toEvent(it.value, ref);
     yield { kind: 'event', line: it.line, event, why: defender ? `Defender row of no known table (ActionType '${it.value['ActionType'] ?? ''}'); skipped` : 'record is empty; skipped' };
   }
