@@ -19,6 +19,7 @@ import { clixmlRecords, MAX_EXPORT_CHARS } from '../sources/exchange/cmdlet-expo
 import { ExchangeInputError } from '../sources/exchange/model.js';
 import { decodeText } from '../sources/exchange/xml.js';
 import { readFileSync, statSync } from 'node:fs';
+import { MailflowStage, type MailflowResult } from '../mailflow/stage.js';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -36,6 +37,8 @@ export interface HuntSummary {
   correlationHits: CorrelationHit[];
   /** files taken by `claim` */
   claimed: number;
+  /** the mail-flow stage's result, when message tracking or agent log events were read */
+  mailflow: MailflowResult | null;
 }
 
 export interface Progress { filesDone: number; filesTotal: number; events: number; file?: string }
@@ -56,6 +59,10 @@ export interface HuntOptions {
   threads?: number;
   /** Called for every event read (within --from/--to), before the rules see it (`tracehound export`). */
   onEvent?: (ev: Event) => void;
+  /** The organisation's mail domains (--org-domain), besides those the message tracking logs show. */
+  orgDomains?: string[];
+  /** false: message tracking events are matched as lines only, not assembled into messages */
+  mailflow?: boolean;
 }
 
 export const MAX_PROBLEM_SAMPLES = 200;
@@ -68,7 +75,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   const inputs = listInputs(opts.paths);
   const s: HuntSummary = {
     files: { total: inputs.files.length, read: 0 }, skipped: [], unreadable: inputs.unreadable,
-    events: 0, eventsByKind: {}, outsideWindow: 0, recordProblems: 0, problems: [], hits: 0, correlationHits: [], claimed: 0,
+    events: 0, eventsByKind: {}, outsideWindow: 0, recordProblems: 0, problems: [], hits: 0, correlationHits: [], claimed: 0, mailflow: null,
   };
   const problem = (p: Problem) => {
     s.recordProblems++;
@@ -79,8 +86,12 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     s.events++;
     s.eventsByKind[ev.ref.kind] = (s.eventsByKind[ev.ref.kind] ?? 0) + 1;
     opts.onEvent?.(ev);
-    for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); }
+    match(ev);
+    // message tracking lines also go to the mail-flow stage; the messages they close are matched as events too
+    if (opts.mailflow !== false && MailflowStage.wants(ev)) for (const m of (mf.stage ??= new MailflowStage({ orgDomains: opts.orgDomains ?? [] })).push(ev)) match(m);
   };
+  const match = (ev: Event) => { for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); } };
+  const mf: { stage: MailflowStage | null } = { stage: null };
   let done = 0;
   const progress = (file?: string) => opts.onProgress?.({ filesDone: done, filesTotal: s.files.total, events: s.events, ...(file ? { file } : {}) });
   const kinds: { file: string; kind: DetectedKind }[] = [];
@@ -175,6 +186,11 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     done++;
   }
   opts.onProgress?.({ filesDone: done, filesTotal: s.files.total, events: s.events });
+  if (mf.stage) {
+    // mail still open at the end of the logs: closed now, in flight or not
+    for (const m of mf.stage.finish()) match(m);
+    s.mailflow = mf.stage.result();
+  }
   s.correlationHits = opts.ruleset.finish();
   return s;
 }

@@ -31,7 +31,8 @@ function pushBounded(xs: number[], v: number, n = 50): void {
   if (xs.length > n) xs.shift();
 }
 
-interface PickupHistory { messages: number; pickups: number; senders: Set<string>; sizes: number[] }
+interface PickupSender { sizes: number[]; attachments: boolean }
+interface PickupHistory { messages: number; pickups: number; senders: Map<string, PickupSender> }
 
 export interface Rise {
   by: 'sender' | 'recipient_domain';
@@ -109,17 +110,20 @@ export class MailBaseline {
 
     // Pickup: compared with the same server's earlier Pickup messages
     let server = this.servers.get(host);
-    if (!server && this.servers.size < this.cfg.maxKeys) this.servers.set(host, (server = { messages: 0, pickups: 0, senders: new Set(), sizes: [] }));
+    if (!server && this.servers.size < this.cfg.maxKeys) this.servers.set(host, (server = { messages: 0, pickups: 0, senders: new Map() }));
     const pickupReasons: string[] = [];
     const isPickup = m.origin?.source === 'PICKUP';
+    const known = server?.senders.get(sender);
     if (isPickup && server) {
       if (server.pickups === 0 && server.messages >= this.cfg.firstPickupMinMessages) pickupReasons.push('first_pickup_on_server');
-      if (!server.senders.has(sender)) pickupReasons.push('new_sender');
+      if (!known) pickupReasons.push('new_sender');
       if (f.outsideRecipients.length) pickupReasons.push('outside_recipient');
       if (fields['night'] === true) pickupReasons.push('night');
-      if (server.sizes.length >= this.cfg.pickupMinHistory && size > this.cfg.pickupSizeFactor * median(server.sizes)) pickupReasons.push('large');
+      // sizes: against the sender's own Pickup history (another tool's messages say nothing of this one's)
+      const usual = known && known.sizes.length >= this.cfg.pickupMinHistory ? known.sizes : null;
+      if (usual ? size > this.cfg.pickupSizeFactor * median(usual) : size >= this.cfg.largeBytes) pickupReasons.push('large');
       if (f.senderInternal && this.mailboxes.has(sender)) pickupReasons.push('internal_sender_forged');
-      if ((m.attachments ?? 0) > 0) pickupReasons.push('attachments');
+      if ((m.attachments ?? 0) > 0 && !known?.attachments) pickupReasons.push('attachments');
     }
     fields['pickup_reasons'] = pickupReasons;
     fields['pickup_reason_count'] = pickupReasons.length;
@@ -144,8 +148,9 @@ export class MailBaseline {
       server.messages++;
       if (isPickup) {
         server.pickups++;
-        if (server.senders.size < this.cfg.maxKeys) server.senders.add(sender);
-        pushBounded(server.sizes, size);
+        let ps = known;
+        if (!ps && server.senders.size < this.cfg.maxKeys) server.senders.set(sender, (ps = { sizes: [], attachments: false }));
+        if (ps) { pushBounded(ps.sizes, size); ps.attachments ||= (m.attachments ?? 0) > 0; }
       }
     }
     if (outbound) {

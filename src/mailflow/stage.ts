@@ -1,7 +1,7 @@
 // The hunt's mail-flow stage: message tracking events in, one derived event per closed message out
 // (logsource exchange/mailflow, matched by the same rule set), plus what the whole run shows (agent
 // names seen, daily rises) for the findings that are not about one message.
-import type { Event, EventRef } from '../events/model.js';
+import type { Event, EventRef, FieldValue } from '../events/model.js';
 import { mailflowConfig, type MailflowConfig } from './config.js';
 import { MessageAssembler, type AssemblyStats, type ClosedMessage } from './assemble.js';
 import { deriveMessage } from './derive.js';
@@ -75,7 +75,10 @@ export class MailflowStage {
       if (facts.fields['in_flight'] === true) this.counts.inFlight++;
       if (c.reason === 'overflow') this.counts.notJudged++;
       const host = m.origin?.host || [...m.hosts][0];
-      out.push({ ref: m.firstRef, time: m.first, ...(host ? { host } : {}), logsource: { ...MAILFLOW_LOGSOURCE }, fields: facts.fields });
+      // like the readers' empty cells, empty values are left out (so `|exists` means "has some")
+      const fields: Record<string, FieldValue> = {};
+      for (const [k, v] of Object.entries(facts.fields)) if (v !== null && !(Array.isArray(v) && v.length === 0)) fields[k] = v;
+      out.push({ ref: m.firstRef, time: m.first, ...(host ? { host } : {}), logsource: { ...MAILFLOW_LOGSOURCE }, fields });
     }
     return out;
   }
