@@ -63,6 +63,8 @@ export interface HuntOptions {
   orgDomains?: string[];
   /** false: message tracking events are matched as lines only, not assembled into messages */
   mailflow?: boolean;
+  /** Called for every message the mail-flow stage closes (its derived event), before the rules see it. */
+  onMessage?: (ev: Event) => void;
 }
 
 export const MAX_PROBLEM_SAMPLES = 200;
@@ -88,7 +90,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     opts.onEvent?.(ev);
     match(ev);
     // message tracking lines also go to the mail-flow stage; the messages they close are matched as events too
-    if (opts.mailflow !== false && MailflowStage.wants(ev)) for (const m of (mf.stage ??= new MailflowStage({ orgDomains: opts.orgDomains ?? [] })).push(ev)) match(m);
+    if (opts.mailflow !== false && MailflowStage.wants(ev)) for (const m of (mf.stage ??= new MailflowStage({ orgDomains: opts.orgDomains ?? [] })).push(ev)) { opts.onMessage?.(m); match(m); }
   };
   const match = (ev: Event) => { for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); } };
   const mf: { stage: MailflowStage | null } = { stage: null };
@@ -188,7 +190,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   opts.onProgress?.({ filesDone: done, filesTotal: s.files.total, events: s.events });
   if (mf.stage) {
     // mail still open at the end of the logs: closed now, in flight or not
-    for (const m of mf.stage.finish()) match(m);
+    for (const m of mf.stage.finish()) { opts.onMessage?.(m); match(m); }
     s.mailflow = mf.stage.result();
   }
   s.correlationHits = opts.ruleset.finish();
