@@ -63,7 +63,7 @@ export function deriveMessage(c: ClosedMessage, cfg: MailflowConfig, isOrg: (dom
   const senderInternal = senderDomain !== '' && isOrg(senderDomain);
   const reasons = (o: 'failed' | 'dropped') => sorted(new Set([...m.recipients.values()].filter((s) => s.outcomes.has(o)).flatMap((s) => s.reasons)));
 
-  const outcome = !judged ? 'not_judged' : vanished ? 'vanished' : inFlight ? 'in_flight' : !m.origin && !anyOutcome ? (m.shadow ? 'shadow' : 'partial')
+  const outcome = !judged ? 'not_judged' : vanished ? 'vanished' : inFlight ? 'in_flight' : !m.origin && m.shadow ? 'shadow' : !m.origin && !anyOutcome ? 'partial'
     : summarise([...m.recipients.values()].flatMap((s) => [...s.outcomes]), m.messageOutcomes.size > 0, unaccounted.length > 0);
 
   const f: Record<string, FieldValue> = {
