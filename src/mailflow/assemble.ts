@@ -164,7 +164,9 @@ export class MessageAssembler {
     let m: MessageState | undefined;
     for (const k of keys) {
       const target = this.open.has(k) ? k : this.alias.get(k);
-      if (target && (m = this.open.get(target))) break;
+      const found = target ? this.open.get(target) : undefined;
+      // internal ids are reused (a new queue database starts counting again): never join two message-ids
+      if (found && !(mid && found.messageId && found.messageId !== mid)) { m = found; break; }
     }
     if (!m) {
       if (this.open.size >= this.cfg.maxOpen) {

@@ -303,3 +303,12 @@ test('the settings file: the shipped one parses; errors name the file and the ke
   assert.throws(() => parseMailflowConfig(text.replace('night_hours: [20, 6]', 'night_hours: [20]'), 'm.yaml'), /baseline\.night_hours/);
   assert.throws(() => parseMailflowConfig('[', 'm.yaml'), /m\.yaml: not valid YAML/);
 });
+
+test('an internal-message-id reused by the server (a new queue database) never joins two message-ids', () => {
+  const { out } = runAll([
+    ev({ t: T0, id: 'RECEIVE', src: 'SMTP', mid: '<one@x>', iid: '42', to: ['a@contoso.com'] }),
+    ev({ t: T0 + 1, id: 'RECEIVE', src: 'SMTP', mid: '<two@x>', iid: '42', to: ['b@contoso.com'] }),
+    ev({ t: T0 + 2, id: 'DELIVER', src: 'STOREDRIVER', mid: '<two@x>', iid: '42', to: ['b@contoso.com'] }),
+  ]);
+  assert.deepEqual(out.map((m) => [m.fields['message_id'], m.fields['recipients']]), [['<one@x>', ['a@contoso.com']], ['<two@x>', ['b@contoso.com']]]);
+});
