@@ -26,6 +26,8 @@ export interface ExchangeLogMap {
     spec: LogTypeSpec;
     required: string[];
     anyOf: string[];
+    /** fields that are collections in the objects */
+    collections: Set<string>;
     /** lower-cased property name -> log field name */
     properties: Map<string, string>;
   };
@@ -40,7 +42,7 @@ function strings(v: unknown): v is string[] {
 export function parseExchangeLogMap(text: string, file: string): ExchangeLogMap {
   const doc = parse(text) as {
     product?: unknown; log_types?: LogTypeSpec[]; generic_time?: unknown; generic_host?: unknown;
-    tracking_export?: { log_type?: unknown; required?: unknown; any_of?: unknown; properties?: Record<string, unknown> };
+    tracking_export?: { log_type?: unknown; required?: unknown; any_of?: unknown; collections?: unknown; properties?: Record<string, unknown> };
   };
   if (!doc || typeof doc.product !== 'string' || !Array.isArray(doc.log_types)) throw new Error(`${file}: expected 'product' and 'log_types'`);
   const byLogType = new Map<string, LogTypeSpec>();
@@ -50,8 +52,8 @@ export function parseExchangeLogMap(text: string, file: string): ExchangeLogMap 
     byLogType.set(t.log_type.toLowerCase(), t);
   });
   const te = doc.tracking_export;
-  if (!te || typeof te.log_type !== 'string' || !strings(te.required) || !strings(te.any_of) || typeof te.properties !== 'object' || te.properties === null) {
-    throw new Error(`${file}: tracking_export needs log_type, required, any_of and properties`);
+  if (!te || typeof te.log_type !== 'string' || !strings(te.required) || !strings(te.any_of) || !strings(te.collections) || typeof te.properties !== 'object' || te.properties === null) {
+    throw new Error(`${file}: tracking_export needs log_type, required, any_of, collections and properties`);
   }
   const spec = byLogType.get(te.log_type.toLowerCase());
   if (!spec) throw new Error(`${file}: tracking_export.log_type '${te.log_type}' is not one of log_types`);
@@ -63,7 +65,7 @@ export function parseExchangeLogMap(text: string, file: string): ExchangeLogMap 
   if (!strings(doc.generic_time) || !strings(doc.generic_host)) throw new Error(`${file}: generic_time and generic_host must be lists of names`);
   return {
     product: doc.product, types: doc.log_types, genericTime: doc.generic_time, genericHost: doc.generic_host,
-    trackingExport: { spec, required: te.required, anyOf: te.any_of, properties }, byLogType,
+    trackingExport: { spec, required: te.required, anyOf: te.any_of, collections: new Set(te.collections), properties }, byLogType,
   };
 }
 
@@ -173,8 +175,8 @@ export function isTrackingExport(keys: Iterable<string>, map: ExchangeLogMap = e
   return te.required.every((k) => have.has(k.toLowerCase())) && te.anyOf.some((k) => have.has(k.toLowerCase()));
 }
 
-/** What Export-Csv writes for a value it cannot render: the type's name (`System.String[]`). */
-const TYPE_NAME = /^(System|Microsoft)\.[\w.`]+(\[[\w.`\[\], =]*\])?$/;
+/** What Export-Csv writes for a list it cannot render: the type's name (`System.String[]`, `System.Collections.Generic.List`1[...]`). */
+const TYPE_NAME = /^(Deserialized\.)?System\.(String\[\]|Object\[\]|Collections\.[\w.`\[\], =]+)$/;
 const MS_DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\s*([AP]M))?$/i;
 
@@ -237,8 +239,9 @@ export function trackingExportEvent(obj: Record<string, FieldValue>, ref: EventR
   let time = NaN;
   for (const [prop, value] of Object.entries(obj)) {
     if (value === null || value === '' || (Array.isArray(value) && value.length === 0)) continue;
-    if (typeof value === 'string' && TYPE_NAME.test(value.trim())) { lost.push(prop); continue; }
     const name = te.properties.get(prop.toLowerCase());
+    // only where a list belongs: a subject may well read "System.String[]"
+    if (typeof value === 'string' && name !== undefined && te.collections.has(name) && TYPE_NAME.test(value.trim())) { lost.push(prop); continue; }
     if (name === undefined) { if (!Object.hasOwn(fields, prop)) put(fields, prop, value); continue; }
     if (name === spec.time) {
       time = parseExportTime(textOf(value));
