@@ -30,6 +30,8 @@ export interface ExchangeLogMap {
     collections: Set<string>;
     /** lower-cased property name -> log field name */
     properties: Map<string, string>;
+    /** lower-cased property name -> as written in the data file */
+    originalNames: Map<string, string>;
   };
   /** lower-cased log type -> spec */
   byLogType: Map<string, LogTypeSpec>;
@@ -58,14 +60,16 @@ export function parseExchangeLogMap(text: string, file: string): ExchangeLogMap 
   const spec = byLogType.get(te.log_type.toLowerCase());
   if (!spec) throw new Error(`${file}: tracking_export.log_type '${te.log_type}' is not one of log_types`);
   const properties = new Map<string, string>();
+  const originalNames = new Map<string, string>();
   for (const [k, v] of Object.entries(te.properties)) {
     if (typeof v !== 'string') throw new Error(`${file}: tracking_export.properties.${k} must be a field name`);
     properties.set(k.toLowerCase(), v);
+    originalNames.set(k.toLowerCase(), k);
   }
   if (!strings(doc.generic_time) || !strings(doc.generic_host)) throw new Error(`${file}: generic_time and generic_host must be lists of names`);
   return {
     product: doc.product, types: doc.log_types, genericTime: doc.generic_time, genericHost: doc.generic_host,
-    trackingExport: { spec, required: te.required, anyOf: te.any_of, collections: new Set(te.collections), properties }, byLogType,
+    trackingExport: { spec, required: te.required, anyOf: te.any_of, collections: new Set(te.collections), properties, originalNames }, byLogType,
   };
 }
 

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { parse } from 'yaml';
+import { spawnSync } from 'node:child_process';
 import { hunt, type Problem } from '../../src/hunt/run.js';
 import { RuleSet } from '../../src/sigma/ruleset.js';
 import { parseSigmaText } from '../../src/sigma/parse.js';
@@ -202,4 +203,17 @@ test('data/exchange-logs.yaml: every export property maps to a message tracking 
   const raw = parse(readFileSync(dataPath('exchange-logs.yaml'), 'utf8')) as { tracking_export: { log_type: string } };
   raw.tracking_export.log_type = 'Nope';
   assert.throws(() => parseExchangeLogMap(JSON.stringify(raw), 'x.yaml'), /x\.yaml: tracking_export.log_type 'Nope'/);
+});
+
+test('tracehound fields lists the Exchange logsources and their field names from the data file', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'fields', '--format', 'json'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const doc = JSON.parse(r.stdout) as { mappings: unknown[]; exchange: { product: string; log_types: { service: string; fields: string[]; lists: string[] }[]; tracking_export: { properties: Record<string, string> } } };
+  assert.ok(doc.mappings.length > 0, 'the Windows mappings are still there');
+  assert.equal(doc.exchange.product, 'exchange');
+  const trk = doc.exchange.log_types.find((t) => t.service === 'messagetracking')!;
+  assert.deepEqual(trk.fields, F2013.split(','));
+  assert.ok(trk.lists.includes('recipient-address'));
+  assert.equal(doc.exchange.tracking_export.properties['Recipients'], 'recipient-address');
+  assert.deepEqual(doc.exchange.log_types.map((t) => t.service), ['messagetracking', 'agentlog', 'smtpreceive', 'smtpsend']);
 });
