@@ -147,8 +147,21 @@ function plan(map: ExchangeLogMap, header: { logType?: string; fields: string[] 
   return p;
 }
 
+/** Whole numbers as numbers (at most 15 digits, so exact), anything else as the text. */
 function numberOr(s: string): FieldValue {
-  return /^-?\d{1,15}$/.test(s) ? Number(s) : s;
+  const neg = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (s.length <= neg || s.length - neg > 15) return s;
+  for (let i = neg; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return s; }
+  return Number(s);
+}
+
+/** Exchange writes `2024-03-04T09:00:01.115Z`; that exact form is read directly, anything else the general way. */
+function logTime(s: string): number {
+  if (s.length === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(10) === 84 && s.charCodeAt(4) === 45 && s.charCodeAt(19) === 46) {
+    const t = Date.parse(s);
+    if (!Number.isNaN(t)) return t;
+  }
+  return parseTimestamp(s);
 }
 
 /** One log line (its cells, as many as the header's fields) -> an Event; empty cells are absent. */
@@ -163,7 +176,7 @@ export function logLineEvent(header: { logType?: string; fields: string[] }, cel
     if (p.protoName) put(fields, p.names[i]!, value);
     else fields[p.names[i]!] = value;
   }
-  const ev: Event = { ref, time: p.time >= 0 ? parseTimestamp(cells[p.time] ?? '') : NaN, logsource: p.logsource, fields };
+  const ev: Event = { ref, time: p.time >= 0 ? logTime(cells[p.time] ?? '') : NaN, logsource: p.logsource, fields };
   if (p.host >= 0 && cells[p.host]) ev.host = cells[p.host]!;
   return ev;
 }
