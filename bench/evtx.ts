@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 interface Run { wall: number; rssKiB: number; records: number; ok: boolean }
 
 /** Runs a command under /usr/bin/time; stdout is discarded. */
-function timed(cmd: string, args: string[]): { wall: number; rssKiB: number; stderr: string; status: number | null } {
+export function timed(cmd: string, args: string[]): { wall: number; rssKiB: number; stderr: string; status: number | null } {
   const r = spawnSync('/usr/bin/time', ['-f', '__time %e %M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const m = /__time ([\d.]+) (\d+)\s*$/.exec(r.stderr ?? '');
   return { wall: m ? Number(m[1]) : NaN, rssKiB: m ? Number(m[2]) : NaN, stderr: r.stderr ?? '', status: r.status };

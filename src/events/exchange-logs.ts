@@ -26,8 +26,12 @@ export interface ExchangeLogMap {
     spec: LogTypeSpec;
     required: string[];
     anyOf: string[];
+    /** fields that are collections in the objects */
+    collections: Set<string>;
     /** lower-cased property name -> log field name */
     properties: Map<string, string>;
+    /** lower-cased property name -> as written in the data file */
+    originalNames: Map<string, string>;
   };
   /** lower-cased log type -> spec */
   byLogType: Map<string, LogTypeSpec>;
@@ -40,7 +44,7 @@ function strings(v: unknown): v is string[] {
 export function parseExchangeLogMap(text: string, file: string): ExchangeLogMap {
   const doc = parse(text) as {
     product?: unknown; log_types?: LogTypeSpec[]; generic_time?: unknown; generic_host?: unknown;
-    tracking_export?: { log_type?: unknown; required?: unknown; any_of?: unknown; properties?: Record<string, unknown> };
+    tracking_export?: { log_type?: unknown; required?: unknown; any_of?: unknown; collections?: unknown; properties?: Record<string, unknown> };
   };
   if (!doc || typeof doc.product !== 'string' || !Array.isArray(doc.log_types)) throw new Error(`${file}: expected 'product' and 'log_types'`);
   const byLogType = new Map<string, LogTypeSpec>();
@@ -50,20 +54,22 @@ export function parseExchangeLogMap(text: string, file: string): ExchangeLogMap 
     byLogType.set(t.log_type.toLowerCase(), t);
   });
   const te = doc.tracking_export;
-  if (!te || typeof te.log_type !== 'string' || !strings(te.required) || !strings(te.any_of) || typeof te.properties !== 'object' || te.properties === null) {
-    throw new Error(`${file}: tracking_export needs log_type, required, any_of and properties`);
+  if (!te || typeof te.log_type !== 'string' || !strings(te.required) || !strings(te.any_of) || !strings(te.collections) || typeof te.properties !== 'object' || te.properties === null) {
+    throw new Error(`${file}: tracking_export needs log_type, required, any_of, collections and properties`);
   }
   const spec = byLogType.get(te.log_type.toLowerCase());
   if (!spec) throw new Error(`${file}: tracking_export.log_type '${te.log_type}' is not one of log_types`);
   const properties = new Map<string, string>();
+  const originalNames = new Map<string, string>();
   for (const [k, v] of Object.entries(te.properties)) {
     if (typeof v !== 'string') throw new Error(`${file}: tracking_export.properties.${k} must be a field name`);
     properties.set(k.toLowerCase(), v);
+    originalNames.set(k.toLowerCase(), k);
   }
   if (!strings(doc.generic_time) || !strings(doc.generic_host)) throw new Error(`${file}: generic_time and generic_host must be lists of names`);
   return {
     product: doc.product, types: doc.log_types, genericTime: doc.generic_time, genericHost: doc.generic_host,
-    trackingExport: { spec, required: te.required, anyOf: te.any_of, properties }, byLogType,
+    trackingExport: { spec, required: te.required, anyOf: te.any_of, collections: new Set(te.collections), properties, originalNames }, byLogType,
   };
 }
 
@@ -141,8 +147,21 @@ function plan(map: ExchangeLogMap, header: { logType?: string; fields: string[] 
   return p;
 }
 
+/** Whole numbers as numbers (at most 15 digits, so exact), anything else as the text. */
 function numberOr(s: string): FieldValue {
-  return /^-?\d{1,15}$/.test(s) ? Number(s) : s;
+  const neg = s.charCodeAt(0) === 45 ? 1 : 0;
+  if (s.length <= neg || s.length - neg > 15) return s;
+  for (let i = neg; i < s.length; i++) { const c = s.charCodeAt(i); if (c < 48 || c > 57) return s; }
+  return Number(s);
+}
+
+/** Exchange writes `2024-03-04T09:00:01.115Z`; that exact form is read directly, anything else the general way. */
+function logTime(s: string): number {
+  if (s.length === 24 && s.charCodeAt(23) === 90 && s.charCodeAt(10) === 84 && s.charCodeAt(4) === 45 && s.charCodeAt(19) === 46) {
+    const t = Date.parse(s);
+    if (!Number.isNaN(t)) return t;
+  }
+  return parseTimestamp(s);
 }
 
 /** One log line (its cells, as many as the header's fields) -> an Event; empty cells are absent. */
@@ -157,7 +176,7 @@ export function logLineEvent(header: { logType?: string; fields: string[] }, cel
     if (p.protoName) put(fields, p.names[i]!, value);
     else fields[p.names[i]!] = value;
   }
-  const ev: Event = { ref, time: p.time >= 0 ? parseTimestamp(cells[p.time] ?? '') : NaN, logsource: p.logsource, fields };
+  const ev: Event = { ref, time: p.time >= 0 ? logTime(cells[p.time] ?? '') : NaN, logsource: p.logsource, fields };
   if (p.host >= 0 && cells[p.host]) ev.host = cells[p.host]!;
   return ev;
 }
@@ -173,8 +192,8 @@ export function isTrackingExport(keys: Iterable<string>, map: ExchangeLogMap = e
   return te.required.every((k) => have.has(k.toLowerCase())) && te.anyOf.some((k) => have.has(k.toLowerCase()));
 }
 
-/** What Export-Csv writes for a value it cannot render: the type's name (`System.String[]`). */
-const TYPE_NAME = /^(System|Microsoft)\.[\w.`]+(\[[\w.`\[\], =]*\])?$/;
+/** What Export-Csv writes for a list it cannot render: the type's name (`System.String[]`, `System.Collections.Generic.List`1[...]`). */
+const TYPE_NAME = /^(Deserialized\.)?System\.(String\[\]|Object\[\]|Collections\.[\w.`\[\], =]+)$/;
 const MS_DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;
 const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\s*([AP]M))?$/i;
 
@@ -237,8 +256,9 @@ export function trackingExportEvent(obj: Record<string, FieldValue>, ref: EventR
   let time = NaN;
   for (const [prop, value] of Object.entries(obj)) {
     if (value === null || value === '' || (Array.isArray(value) && value.length === 0)) continue;
-    if (typeof value === 'string' && TYPE_NAME.test(value.trim())) { lost.push(prop); continue; }
     const name = te.properties.get(prop.toLowerCase());
+    // only where a list belongs: a subject may well read "System.String[]"
+    if (typeof value === 'string' && name !== undefined && te.collections.has(name) && TYPE_NAME.test(value.trim())) { lost.push(prop); continue; }
     if (name === undefined) { if (!Object.hasOwn(fields, prop)) put(fields, prop, value); continue; }
     if (name === spec.time) {
       time = parseExportTime(textOf(value));

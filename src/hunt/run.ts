@@ -13,7 +13,7 @@ import { readCsvRecords } from '../sources/csv/reader.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from '../events/defender.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
 import { describeProblem } from '../sources/evtx/types.js';
-import { readExchangeLog } from '../sources/exchangelog/reader.js';
+import { readExchangeLogBatches } from '../sources/exchangelog/reader.js';
 import { logLineEvent, isTrackingExport, trackingExportEvent } from '../events/exchange-logs.js';
 import { clixmlRecords, MAX_EXPORT_CHARS } from '../sources/exchange/cmdlet-export.js';
 import { ExchangeInputError } from '../sources/exchange/model.js';
@@ -126,14 +126,19 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       }
     }
   };
-  const huntLines = async (file: string, items: AsyncIterable<LineItem>) => {
+  /** Items one at a time or in batches (a batch costs one await, not one per item). */
+  const huntLines = async (file: string, items: AsyncIterable<LineItem | Iterable<LineItem>>) => {
     s.files.read++;
     let n = 0;
-    for await (const it of items) {
-      if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); continue; }
-      if (!it.event) { problem({ file, line: it.line, message: it.why }); continue; }
+    const one = (it: LineItem) => {
+      if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); return; }
+      if (!it.event) { problem({ file, line: it.line, message: it.why }); return; }
       handle(it.event);
       if (++n % 5000 === 0) progress(file);
+    };
+    for await (const it of items) {
+      if (Symbol.iterator in it) for (const x of it) one(x);
+      else one(it);
     }
   };
   const huntOne = async (path: string, name: string, kind: DetectedKind, depth: number): Promise<void> => {
@@ -215,12 +220,15 @@ async function* xmlEvents(path: string, file: string): AsyncGenerator<LineItem> 
   }
 }
 
-/** Exchange Server text logs: one event per log line. */
-async function* exchangeLogEvents(path: string, file: string): AsyncGenerator<LineItem> {
-  for await (const it of readExchangeLog(path)) {
-    if (it.kind === 'header') continue;
-    if (it.kind === 'error') { yield it; continue; }
-    yield { kind: 'event', line: it.line, event: logLineEvent(it.header, it.cells, { file, kind: 'exchangelog', line: it.line }), why: '' };
+/** Exchange Server text logs: one event per log line, in batches whose events are made as they are taken (so they die young). */
+async function* exchangeLogEvents(path: string, file: string): AsyncGenerator<Iterable<LineItem>> {
+  for await (const batch of readExchangeLogBatches(path)) {
+    yield (function* (): Generator<LineItem> {
+      for (const it of batch) {
+        if (it.kind === 'error') yield it;
+        else if (it.kind === 'record') yield { kind: 'event', line: it.line, event: logLineEvent(it.header, it.cells, { file, kind: 'exchangelog', line: it.line }), why: '' };
+      }
+    })();
   }
 }
 

@@ -121,24 +121,28 @@ export class ExchangeLogParser {
   }
 }
 
-/** Every entry of an Exchange log file, as a stream. Invalid UTF-8 stops the file with an error naming its line. */
-export async function* readExchangeLog(path: string): AsyncGenerator<ExchangeLogItem> {
+/**
+ * Every entry of an Exchange log file, as a stream of batches (the entries of each piece of text
+ * read). Invalid UTF-8 stops the file with an error naming its line.
+ */
+export async function* readExchangeLogBatches(path: string): AsyncGenerator<ExchangeLogItem[]> {
   const lines = new LineSplitter(MAX_LOG_LINE_CHARS);
   const parser = new ExchangeLogParser();
-  const pending: LineOut[] = [];
-  const out: ExchangeLogItem[] = [];
-  const flush = function* (): Generator<ExchangeLogItem> {
-    for (const l of pending) parser.line(l, out);
-    pending.length = 0;
-    yield* out;
-    out.length = 0;
+  const take = (ls: LineOut[]): ExchangeLogItem[] => {
+    const out: ExchangeLogItem[] = [];
+    for (const l of ls) parser.line(l, out);
+    return out;
   };
   for await (const piece of utf8Text(path)) {
-    if ('text' in piece) { lines.push(piece.text, pending); yield* flush(); continue; }
+    if ('text' in piece) { yield take(lines.push(piece.text)); continue; }
     // the line cut short by the bad byte is not read
-    yield { kind: 'error', line: lines.lineAtEnd, message: invalidMessage(piece.invalid) };
+    yield [{ kind: 'error', line: lines.lineAtEnd, message: invalidMessage(piece.invalid) }];
     if (!piece.invalid.atEnd) return;
   }
-  lines.end(pending);
-  yield* flush();
+  yield take(lines.end());
+}
+
+/** The same entries one at a time. */
+export async function* readExchangeLog(path: string): AsyncGenerator<ExchangeLogItem> {
+  for await (const batch of readExchangeLogBatches(path)) yield* batch;
 }
