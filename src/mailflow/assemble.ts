@@ -93,6 +93,8 @@ export class MessageAssembler {
   private closedIds = new Set<string>();
   private watermark = new Map<string, number>();
   private sinceSweep = 0;
+  private lastFile = '';
+  private lastFamily = '';
   readonly stats: AssemblyStats = { events: 0, messages: 0, openPeak: 0, overflow: 0, continuations: 0, unkeyed: 0 };
 
   constructor(private readonly cfg: MailflowConfig) {}
@@ -101,7 +103,9 @@ export class MessageAssembler {
   add(ev: Event): ClosedMessage[] {
     this.stats.events++;
     const host = (ev.host ?? str(ev, 'server-hostname') ?? '').toLowerCase();
-    const stream = `${host}|${fileFamily(ev.ref.file)}`;
+    // lines of one file arrive together: its family is worked out once
+    if (ev.ref.file !== this.lastFile) { this.lastFile = ev.ref.file; this.lastFamily = fileFamily(ev.ref.file); }
+    const stream = `${host}|${this.lastFamily}`;
     if (Number.isFinite(ev.time) && ev.time > (this.watermark.get(stream) ?? -Infinity)) this.watermark.set(stream, ev.time);
     const closed: ClosedMessage[] = [];
     const msg = this.messageFor(ev, host, closed);
