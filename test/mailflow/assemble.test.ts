@@ -10,7 +10,17 @@ import { riseFindings, unregisteredAgentFindings } from '../../src/mailflow/find
 import { isNight } from '../../src/mailflow/derive.js';
 import { customDataPairs, fileFamily } from '../../src/mailflow/tracking.js';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { dataPath } from '../../src/util/package-root.js';
+import { findingRecord } from '../../src/report/schema.js';
+import { validate, type Schema } from '../report/json-schema-lite.js';
+import { playbookStep } from '../../src/knowledge/playbook.js';
+import type { Finding } from '../../src/findings/model.js';
+
+const SCHEMA = JSON.parse(readFileSync(join(dataPath('..'), 'schemas', 'finding.schema.json'), 'utf8')) as Schema;
+function assertValid(f: Finding): void {
+  assert.deepEqual(validate(findingRecord(f), SCHEMA), [], f.title);
+}
 
 const T0 = Date.parse('2024-05-06T08:00:00Z');
 const MIN = 60_000;
@@ -262,8 +272,10 @@ test('a rise in attachment-carrying outbound mail of one sender, against its ear
   const { st } = runAll(lines);
   const rises = st.result().rises;
   assert.deepEqual(rises.map((r) => [r.by, r.key, r.day, r.heavy]), [['sender', 'alice@contoso.com', '2024-05-10', 8]]);
-  const f = riseFindings(st.result(), () => null);
+  const f = riseFindings(st.result(), playbookStep);
   assert.equal(f.length, 1);
+  assertValid(f[0]!);
+  assert.deepEqual(f[0]!.playbook?.map((s) => s.id), ['t2-trace-mail', 't2-scope-execution']);
   assert.equal(f[0]!.check, 'mailflow-outbound-rise');
   assert.equal(f[0]!.severity, 'medium');
   assert.ok(f[0]!.evidence.length >= 1);
@@ -279,7 +291,8 @@ test('agent names at work in the logs that no collected list registers; nothing 
   const r = st.result();
   assert.deepEqual(r.agents.map((a) => a.name), ['Content Filter Agent', 'Contoso Mail Helper', 'Malware Agent', 'Transport Rule Agent']);
   assert.deepEqual(unregisteredAgentFindings(r, [], mailflowConfig(), () => null), []);
-  const f = unregisteredAgentFindings(r, ['Transport Rule Agent', 'Content Filter Agent'], mailflowConfig(), () => null);
+  const f = unregisteredAgentFindings(r, ['Transport Rule Agent', 'Content Filter Agent'], mailflowConfig(), playbookStep);
+  for (const x of f) assertValid(x);
   assert.deepEqual(f.map((x) => x.fields['agent']), ['Contoso Mail Helper']);
   assert.equal(f[0]!.severity, 'high');
   assert.equal(f[0]!.evidence[0]!.file, '/logs/EX01/MSGTRK2024050608-1.LOG');
