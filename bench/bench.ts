@@ -1,5 +1,7 @@
 // npm run bench: matching throughput of the Sigma engine on SigmaHQ's Windows rules, then EVTX
-// decoding against the reference parsers (bench/evtx.ts).
+// decoding against the reference parsers (bench/evtx.ts), then a hunt over ≥ 1 GB of message
+// tracking logs (bench/mailflow.ts). BENCH_SKIP_SIGMA, BENCH_SKIP_EVTX, BENCH_SKIP_MAILFLOW and
+// BENCH_SKIP_WEB leave a section out.
 // Events are the SigmaHQ regression renderings, repeated with varied record ids and times.
 import { existsSync, mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +19,7 @@ import type { SigmaRule } from '../src/sigma/model.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { evtxBench } from './evtx.js';
 import { realBench } from './real.js';
+import { mailflowBench } from './mailflow.js';
 
 const corpora = resolve(packageRoot(), '..', 'shared', 'corpora');
 if (!existsSync(join(corpora, 'README.md'))) {
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
   if (!process.env['BENCH_SKIP_REAL']) await realBench(corpora, cli);
   if (!process.env['BENCH_SKIP_SIGMA']) await sigmaBench();
   if (!process.env['BENCH_SKIP_EVTX']) await evtxBench(corpora, cli);
+  if (!process.env['BENCH_SKIP_MAILFLOW']) await mailflowBench(cli);
 }
 
 async function sigmaBench(): Promise<void> {

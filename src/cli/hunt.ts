@@ -21,6 +21,8 @@ import { CollectionBuilder } from '../audit/collection.js';
 import { auditCollection } from '../audit/run.js';
 import { microsoftRoots } from '../sources/pe/authenticode.js';
 import { HuntRecorder, huntTotals } from '../cases/recorder.js';
+import { riseFindings, unregisteredAgentFindings } from '../mailflow/findings.js';
+import { mailflowConfig } from '../mailflow/config.js';
 
 export const HUNT_HELP = `usage: tracehound hunt PATH... [options]
 
@@ -37,6 +39,9 @@ audited as 'tracehound audit' does, and the audit's findings are printed with th
   --format F         table (default on a terminal), json, jsonl (default otherwise), csv,
                      timeline (CSV for Timesketch), markdown (for a ticket)
   --html FILE        also write a self-contained HTML report of the findings to FILE
+  --org-domain D     a mail domain of the organisation (repeatable); message tracking logs are
+                     assembled into messages and judged inside/outside by these and the domains
+                     the logs show mail delivered to
   --placeholders F   values for %placeholders% used under |expand (YAML map name -> list);
                      replaces the default, every data/tuning/*.yaml file merged
   --threads N        EVTX decoding threads (0: none; default: the cores less one, at most 3)
@@ -103,6 +108,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
     from: { type: 'string' },
     to: { type: 'string' },
     placeholders: { type: 'string' },
+    'org-domain': { type: 'string', multiple: true },
     html: { type: 'string' },
     threads: { type: 'string' },
     progress: { type: 'boolean' },
@@ -122,6 +128,8 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   const quiet = values.quiet;
   const threads = threadsOption(values.threads);
   if (values.db !== undefined && values['no-db']) throw new UsageError('--db and --no-db cannot be used together');
+  const orgDomains = (values['org-domain'] ?? []).map((d) => d.trim().toLowerCase().replace(/^@/, ''));
+  for (const d of orgDomains) if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(d)) throw new UsageError(`--org-domain: '${d}' is not a domain name (e.g. contoso.com)`);
 
   const rulePaths = values.rules?.length ? values.rules : [join(packageRoot(), 'rules')];
   // --placeholders FILE replaces the tuning shipped in data/tuning/*.yaml (all of it, merged).
@@ -158,7 +166,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   const bar = progressBar(!quiet && (!!values.progress || !!process.stderr.isTTY));
   const collection = new CollectionBuilder(microsoftRoots());
   const summary = await hunt({
-    paths: positionals, ruleset, claim: (path, name) => collection.add(path, name), ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
+    paths: positionals, ruleset, orgDomains, claim: (path, name) => collection.add(path, name), ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
     onHit: (h) => {
       worst = Math.max(worst, SEVERITY_RANK[levelOf(h.rule.meta)]);
       if (perEvent) perEvent.write(matchRecord(h));
@@ -173,6 +181,10 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
     if (!perEvent || htmlSink) findings.addCorrelation(c);
   }
   const audit = summary.claimed ? auditCollection(collection.collection) : null;
+  // mail-flow findings about the whole run: daily rises, and agents at work that no collected list registers
+  const registered = collection.collection.registries.flatMap((r) => r.agents.map((a) => a.name));
+  const mailFindings = summary.mailflow ? [...riseFindings(summary.mailflow, playbookStep), ...unregisteredAgentFindings(summary.mailflow, registered, mailflowConfig(), playbookStep)] : [];
+  for (const f of mailFindings) worst = Math.max(worst, SEVERITY_RANK[f.severity]);
   // what the markdown and HTML reports say about the run
   const report: ReportSummary = {
     inputs: positionals, generated: reportTime(), tool: `tracehound ${toolVersion()}`,
@@ -186,15 +198,16 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   let reported: Finding[] = [];
   if (perEvent) {
     perEvent.end();
-    if (htmlSink) reported = [...(audit?.findings ?? []), ...findings.findings()];
+    if (htmlSink) reported = [...(audit?.findings ?? []), ...mailFindings, ...findings.findings()];
   } else {
     const w = findingWriter(format, sink, colour, { summary: report, warn });
     for (const f of audit?.findings ?? []) { worst = Math.max(worst, SEVERITY_RANK[f.severity]); w.write(f); }
+    for (const f of mailFindings) w.write(f);
     const ruleFindings = findings.findings();
     for (const f of ruleFindings) w.write(f);
     w.end();
-    findingCount = (audit?.findings.length ?? 0) + ruleFindings.length;
-    reported = [...(audit?.findings ?? []), ...ruleFindings];
+    findingCount = (audit?.findings.length ?? 0) + mailFindings.length + ruleFindings.length;
+    reported = [...(audit?.findings ?? []), ...mailFindings, ...ruleFindings];
     rec.r.findings(reported);
   }
   if (htmlSink) {
@@ -205,6 +218,11 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   for (const p of collection.collection.problems) say(quiet, `tracehound: ${visible(p.file)}${p.line ? `:${p.line}` : ''}: ${visible(p.message)}`);
   if (audit) say(quiet, `tracehound: audit of ${summary.claimed} Exchange configuration, export and DLL files: ${audit.findings.length} findings${perEvent ? ' (not printed with --per-event; run tracehound audit)' : ''}`);
 
+  if (summary.mailflow) {
+    const m = summary.mailflow, st = m.stats;
+    say(quiet, `tracehound: mail flow: ${st.derived} messages assembled from ${st.events} tracking events (${st.vanished} vanished, ${st.inFlight} still in flight at the end of the logs` +
+      `${st.overflow ? `, ${st.overflow} closed early and not judged: more than ${mailflowConfig().maxOpen} open at once` : ''}); organisation domains: ${[...new Set([...orgDomains, ...m.orgDomains])].slice(0, 10).map(visible).join(', ') || 'none known (use --org-domain)'}`);
+  }
   for (const u of summary.unreadable) process.stderr.write(`tracehound: ${visible(u.path)}: ${u.reason}\n`);
   const byReason = new Map<string, string[]>();
   for (const s of summary.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.path]);

@@ -2,7 +2,8 @@
 
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [k: string]: FieldValue };
 
-export type SourceKind = 'evtx' | 'json' | 'jsonl' | 'xml' | 'csv';
+/** `exchangelog`: Exchange Server's W3C-style text logs (message tracking, agent, SMTP protocol, ...). */
+export type SourceKind = 'evtx' | 'json' | 'jsonl' | 'xml' | 'csv' | 'exchangelog';
 
 export interface EventRef {
   file: string;

@@ -8,6 +8,7 @@ import { parseTimestamp } from '../util/time.js';
 import { dataPath } from '../util/package-root.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from './defender.js';
 import { ownCopy, ownRecord } from '../util/own-record.js';
+import { isTrackingExport, trackingExportEvent } from './exchange-logs.js';
 
 type Obj = { [k: string]: FieldValue };
 
@@ -176,6 +177,9 @@ export function toEvent(value: unknown, ref: EventRef, map: WindowsLogsourceMap 
     fields = ownCopy(root);
     if (typeof fields['Channel'] === 'string') {
       logsource = windowsLogsource(fields, map);
+    } else if (isTrackingExport(Object.keys(root))) {
+      // Get-MessageTrackingLog output (ConvertTo-Json, Export-Clixml): the message tracking log's names.
+      return trackingExportEvent(root, ref).event;
     } else if (isDefenderExport(Object.keys(root))) {
       // A Defender for Endpoint advanced hunting row (JSON export).
       return defenderEvent(root, tableFromColumns(defenderMap(), Object.keys(root)), ref);

@@ -14,6 +14,13 @@ import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from '
 import { decodeFiles } from '../sources/evtx/decode-files.js';
 import { describeProblem } from '../sources/evtx/types.js';
 import { nestedDeeper } from '../sigma/event-view.js';
+import { readExchangeLogBatches } from '../sources/exchangelog/reader.js';
+import { logLineEvent, isTrackingExport, trackingExportEvent } from '../events/exchange-logs.js';
+import { clixmlRecords, MAX_EXPORT_CHARS } from '../sources/exchange/cmdlet-export.js';
+import { ExchangeInputError } from '../sources/exchange/model.js';
+import { decodeText } from '../sources/exchange/xml.js';
+import { readFileSync, statSync } from 'node:fs';
+import { MailflowStage, type MailflowResult } from '../mailflow/stage.js';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -31,6 +38,8 @@ export interface HuntSummary {
   correlationHits: CorrelationHit[];
   /** files taken by `claim` */
   claimed: number;
+  /** the mail-flow stage's result, when message tracking or agent log events were read */
+  mailflow: MailflowResult | null;
 }
 
 export interface Progress { filesDone: number; filesTotal: number; events: number; file?: string }
@@ -51,6 +60,12 @@ export interface HuntOptions {
   threads?: number;
   /** Called for every event read (within --from/--to), before the rules see it (`tracehound export`). */
   onEvent?: (ev: Event) => void;
+  /** The organisation's mail domains (--org-domain), besides those the message tracking logs show. */
+  orgDomains?: string[];
+  /** false: message tracking events are matched as lines only, not assembled into messages */
+  mailflow?: boolean;
+  /** Called for every message the mail-flow stage closes (its derived event), before the rules see it. */
+  onMessage?: (ev: Event) => void;
 }
 
 export const MAX_PROBLEM_SAMPLES = 200;
@@ -65,7 +80,7 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
   const inputs = listInputs(opts.paths);
   const s: HuntSummary = {
     files: { total: inputs.files.length, read: 0 }, skipped: [], unreadable: inputs.unreadable,
-    events: 0, eventsByKind: {}, outsideWindow: 0, recordProblems: 0, problems: [], hits: 0, correlationHits: [], claimed: 0,
+    events: 0, eventsByKind: {}, outsideWindow: 0, recordProblems: 0, problems: [], hits: 0, correlationHits: [], claimed: 0, mailflow: null,
   };
   const problem = (p: Problem) => {
     s.recordProblems++;
@@ -82,8 +97,12 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     s.events++;
     s.eventsByKind[ev.ref.kind] = (s.eventsByKind[ev.ref.kind] ?? 0) + 1;
     opts.onEvent?.(ev);
-    for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); }
+    match(ev);
+    // message tracking lines also go to the mail-flow stage; the messages they close are matched as events too
+    if (opts.mailflow !== false && MailflowStage.wants(ev)) for (const m of (mf.stage ??= new MailflowStage({ orgDomains: opts.orgDomains ?? [] })).push(ev)) { opts.onMessage?.(m); match(m); }
   };
+  const match = (ev: Event) => { for (const h of opts.ruleset.match(ev)) { s.hits++; opts.onHit(h); } };
+  const mf: { stage: MailflowStage | null } = { stage: null };
   let done = 0;
   const progress = (file?: string) => opts.onProgress?.({ filesDone: done, filesTotal: s.files.total, events: s.events, ...(file ? { file } : {}) });
   const kinds: { file: string; kind: DetectedKind }[] = [];
@@ -116,14 +135,19 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
       }
     }
   };
-  const huntLines = async (file: string, items: AsyncIterable<LineItem>) => {
+  /** Items one at a time or in batches (a batch costs one await, not one per item). */
+  const huntLines = async (file: string, items: AsyncIterable<LineItem | Iterable<LineItem>>) => {
     s.files.read++;
     let n = 0;
-    for await (const it of items) {
-      if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); continue; }
-      if (!it.event) { problem({ file, line: it.line, message: it.why }); continue; }
+    const one = (it: LineItem) => {
+      if (it.kind === 'error') { problem({ file, ...(it.line ? { line: it.line } : {}), message: it.message }); return; }
+      if (!it.event) { problem({ file, line: it.line, message: it.why }); return; }
       handle(it.event);
       if (++n % 5000 === 0) progress(file);
+    };
+    for await (const it of items) {
+      if (Symbol.iterator in it) for (const x of it) one(x);
+      else one(it);
     }
   };
   const huntOne = async (path: string, name: string, kind: DetectedKind, depth: number): Promise<void> => {
@@ -132,9 +156,11 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     if (kind === 'json') await huntLines(name, jsonEvents(path, name));
     else if (kind === 'xml') await huntLines(name, xmlEvents(path, name));
     else if (kind === 'csv') await huntLines(name, csvEvents(path, name));
+    else if (kind === 'exchangelog') await huntLines(name, exchangeLogEvents(path, name));
+    else if (kind === 'clixml') await huntLines(name, clixmlEvents(path, name));
     else if (kind === 'zip') await huntZip(path, name, depth);
     else if (kind === 'empty') s.skipped.push({ path: name, reason: 'empty file' });
-    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV or zip)' });
+    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV, Exchange logs, PowerShell CLIXML or zip)' });
   };
   const huntZip = async (path: string, name: string, depth: number): Promise<void> => {
     let dir;
@@ -176,6 +202,11 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     done++;
   }
   opts.onProgress?.({ filesDone: done, filesTotal: s.files.total, events: s.events });
+  if (mf.stage) {
+    // mail still open at the end of the logs: closed now, in flight or not
+    for (const m of mf.stage.finish()) { opts.onMessage?.(m); match(m); }
+    s.mailflow = mf.stage.result();
+  }
   s.correlationHits = opts.ruleset.finish();
   return s;
 }
@@ -198,18 +229,64 @@ async function* xmlEvents(path: string, file: string): AsyncGenerator<LineItem> 
   }
 }
 
-/** CSV: Defender advanced hunting exports (table from the header), otherwise flat records. */
+/** Exchange Server text logs: one event per log line, in batches whose events are made as they are taken (so they die young). */
+async function* exchangeLogEvents(path: string, file: string): AsyncGenerator<Iterable<LineItem>> {
+  for await (const batch of readExchangeLogBatches(path)) {
+    yield (function* (): Generator<LineItem> {
+      for (const it of batch) {
+        if (it.kind === 'error') yield it;
+        else if (it.kind === 'record') yield { kind: 'event', line: it.line, event: logLineEvent(it.header, it.cells, { file, kind: 'exchangelog', line: it.line }), why: '' };
+      }
+    })();
+  }
+}
+
+/** Export-Clixml output read whole (bounded as the cmdlet exports are), one event per object. */
+async function* clixmlEvents(path: string, file: string): AsyncGenerator<LineItem> {
+  let records;
+  try {
+    // UTF-16 doubles the bytes of the characters the CLIXML reader takes at most
+    if (statSync(path).size > 2 * MAX_EXPORT_CHARS + 2) throw new ExchangeInputError(file, `larger than ${2 * MAX_EXPORT_CHARS} bytes; export fewer objects per file`);
+    records = clixmlRecords(decodeText(readFileSync(path)), file);
+  } catch (e) {
+    if (!(e instanceof ExchangeInputError)) throw e;
+    yield { kind: 'error', line: e.line ?? 0, message: e.reason };
+    return;
+  }
+  for (const r of records) {
+    yield { kind: 'event', line: r.line, event: toEvent(r.value, { file, kind: 'xml', line: r.line }), why: 'object has no properties; skipped' };
+  }
+}
+
+/** CSV: Defender advanced hunting exports (table from the header), Get-MessageTrackingLog exports, otherwise flat records. */
 async function* csvEvents(path: string, file: string): AsyncGenerator<LineItem> {
   let defender = false;
+  let tracking = false;
   let table: string | null = null;
+  const lost = new Set<string>();
   for await (const it of readCsvRecords(path)) {
     if (it.kind === 'error') { yield it; continue; }
     if (it.kind === 'header') {
       defender = isDefenderExport(it.columns);
+      tracking = !defender && isTrackingExport(it.columns);
       table = defender ? tableFromColumns(defenderMap(), it.columns) : null;
       continue;
     }
     const ref = { file, kind: 'csv' as const, line: it.line };
+    if (tracking) {
+      const r = trackingExportEvent(it.value, ref);
+      for (const col of r.lost) {
+        if (lost.has(col)) continue;
+        lost.add(col);
+        yield {
+          kind: 'error', line: it.line,
+          message: `column ${col} holds a type name (${JSON.stringify(it.value[col]!.slice(0, 80))}), not its values: Export-Csv cannot write a list; ` +
+            `the field is left out of every row. Export it as text: Select-Object @{n='${col}';e={$_.${col} -join ';'}}, or use ConvertTo-Json or Export-Clixml`,
+        };
+      }
+      yield { kind: 'event', line: it.line, event: r.event, why: '' };
+      continue;
+    }
     const event = defender ? defenderEvent(it.value, table, ref) : toEvent(it.value, ref);
     yield { kind: 'event', line: it.line, event, why: defender ? `Defender row of no known table (ActionType '${it.value['ActionType'] ?? ''}'); skipped` : 'record is empty; skipped' };
   }

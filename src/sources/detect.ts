@@ -1,8 +1,13 @@
 // What kind of evidence a file holds, decided from its first bytes, never from its name.
 import { openSync, readSync, closeSync } from 'node:fs';
 import { isZip } from './zip/reader.js';
+import { isExchangeLogHead } from './exchangelog/reader.js';
 
-export type DetectedKind = 'evtx' | 'zip' | 'json' | 'xml' | 'csv' | 'empty' | 'unknown';
+/**
+ * `exchangelog`: Exchange Server's W3C-style text logs (message tracking, agent, SMTP protocol, ...);
+ * `clixml`: PowerShell Export-Clixml output.
+ */
+export type DetectedKind = 'evtx' | 'zip' | 'json' | 'xml' | 'clixml' | 'exchangelog' | 'csv' | 'empty' | 'unknown';
 
 const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
 
@@ -22,13 +27,31 @@ export function detectKindOfBytes(head: Uint8Array): DetectedKind {
       if (hi !== 0 || !(lo === 0x20 || lo === 0x09 || lo === 0x0a || lo === 0x0d)) break;
     }
     if (j + 1 >= head.length) return 'empty';
-    return (le ? head[j] === 0x3c && head[j + 1] === 0 : head[j] === 0 && head[j + 1] === 0x3c) ? 'xml' : 'unknown';
+    if (!(le ? head[j] === 0x3c && head[j + 1] === 0 : head[j] === 0 && head[j + 1] === 0x3c)) return 'unknown';
+    // Windows PowerShell's Export-Clixml writes UTF-16LE
+    const text = new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(head.subarray(j, j + 2048));
+    return CLIXML_ROOT.test(text) ? 'clixml' : 'xml';
   }
+  if (head[i] === 0x23 /* # */ && isExchangeLogHead(Buffer.from(head.subarray(i, i + 64)).toString('latin1'))) return 'exchangelog';
   while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
   if (i === head.length) return 'empty';
   if (head[i] === 0x7b /* { */ || head[i] === 0x5b /* [ */) return 'json';
-  if (head[i] === 0x3c /* < */) return 'xml'; // an XML declaration, <Events>, <Event>, a comment
-  return looksLikeCsvHeader(head.subarray(i)) ? 'csv' : 'unknown';
+  if (head[i] === 0x3c /* < */) return isClixml(head.subarray(i)) ? 'clixml' : 'xml'; // an XML declaration, <Events>, <Event>, a comment
+  return looksLikeCsvHeader(afterTypeLine(head.subarray(i))) ? 'csv' : 'unknown';
+}
+
+/** Export-Clixml: an `<Objs>` root in the PowerShell namespace. */
+const CLIXML_ROOT = /^(<\?xml[^>]*\?>\s*)?<Objs\s[^>]*xmlns\s*=\s*["']http:\/\/schemas\.microsoft\.com\/powershell\/2004\/04["']/;
+
+function isClixml(b: Uint8Array): boolean {
+  return CLIXML_ROOT.test(Buffer.from(b.subarray(0, 1024)).toString('latin1'));
+}
+
+/** Windows PowerShell's Export-Csv writes `#TYPE <type name>` before the header. */
+function afterTypeLine(b: Uint8Array): Uint8Array {
+  if (!Buffer.from(b.subarray(0, 6)).equals(Buffer.from('#TYPE '))) return b;
+  const nl = b.indexOf(0x0a);
+  return nl < 0 ? b.subarray(b.length) : b.subarray(nl + 1);
 }
 
 /** A first line of at least two comma-separated column names (optionally quoted). */

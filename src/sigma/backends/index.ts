@@ -4,6 +4,7 @@ import { ConversionError, lowerRule } from './ir.js';
 import type { Backend, BackendOptions, Conversion, CorrelationInput, Target } from './types.js';
 import { TARGETS } from './types.js';
 import { loadMapping } from './mapping.js';
+import { MAILFLOW_LOGSOURCE } from '../../mailflow/stage.js';
 
 export { TARGETS };
 export type { Backend, BackendOptions, Conversion, Target };
@@ -38,6 +39,9 @@ export function convertDocuments(docs: SigmaDocument[], backend: Backend): Conve
     if (d.type === 'rule') {
       const c = base(d, backend.target, 'rule');
       try {
+        if (d.logsource.product === MAILFLOW_LOGSOURCE.product && d.logsource.service === MAILFLOW_LOGSOURCE.service) {
+          throw new ConversionError('reads the messages tracehound hunt assembles from message tracking logs (logsource exchange/mailflow); no SIEM table holds them: run tracehound hunt on the logs', 'derived logsource');
+        }
         out.push({ ...c, query: backend.rule(d, lowerRule(d, filters)) });
       } catch (e) { out.push(failure(c, e)); }
       continue;

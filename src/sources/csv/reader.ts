@@ -89,11 +89,14 @@ export class CsvSplitter {
 /** Turns the rows of a splitter into header, record and error items (rows with the wrong number of cells are reported). */
 function recordsOf(sp: CsvSplitter) {
   let columns: string[] | null = null;
+  let sawType = false;
   return function* drain(): Generator<CsvItem> {
     const { rows, errors } = sp.take();
     for (const e of errors) yield { kind: 'error', ...e };
     for (const r of rows) {
       if (!columns) {
+        // Windows PowerShell's Export-Csv writes `#TYPE <type name>` above the header
+        if (!sawType && r.cells.length === 1 && /^\ufeff?#TYPE /.test(r.cells[0]!)) { sawType = true; continue; }
         columns = r.cells.map((c, i) => (i === 0 ? c.replace(/^\ufeff/, '') : c).trim());
         yield { kind: 'header', columns, line: r.line };
         continue;

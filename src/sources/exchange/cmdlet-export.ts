@@ -472,7 +472,7 @@ const CLIXML_TEXT = new Set(['S', 'URI', 'XD', 'SBK', 'Version', 'G', 'DT', 'TS'
 const CLIXML_NUMBER = new Set(['By', 'SB', 'U16', 'I16', 'U32', 'I32', 'U64', 'I64', 'Sg', 'Db', 'D']);
 const CLIXML_COLLECTION = new Set(['LST', 'IE', 'STK', 'QUE']);
 
-function clixmlObjects(text: string, file: string): PObj[] {
+function clixmlObjects(text: string, file: string, maxObjects = MAX_EXPORT_OBJECTS): PObj[] {
   let root: XmlElement;
   try {
     root = parseXml(clean(text));
@@ -567,9 +567,47 @@ function clixmlObjects(text: string, file: string): PObj[] {
       if (!(item instanceof PObj)) throw bad(el, `<${el.name}> is not an object with properties`);
       out.push(item);
     }
-    if (out.length > MAX_EXPORT_OBJECTS) break;
+    if (out.length > maxObjects) break;
   }
   return out;
+}
+
+/** A property value as plain data: objects by their properties, or their ToString text when they have none. */
+export type PlainValue = string | number | boolean | null | PlainValue[] | { [k: string]: PlainValue };
+
+/** Objects in Export-Clixml output handed over for their own sake (Get-MessageTrackingLog): at most this many. */
+export const MAX_CLIXML_RECORDS = 100_000;
+
+function plain(v: Val, budget: { n: number }): PlainValue {
+  if (--budget.n < 0) return null;
+  if (Array.isArray(v)) return v.map((x) => plain(x, budget));
+  if (!(v instanceof PObj)) return v;
+  const entries = v.entries();
+  if (!entries.length) return v.str ?? null;
+  const o: { [k: string]: PlainValue } = {};
+  for (const e of entries) setOwn(o, e.name, plain(e.value, budget));
+  return o;
+}
+
+/**
+ * The objects of an Export-Clixml file as plain records with the line of each, read with the same
+ * CLIXML rules as the transport agent exports (and the same size bounds).
+ */
+export function clixmlRecords(text: string, file: string): { line: number; value: { [k: string]: PlainValue } }[] {
+  if (text.length > MAX_EXPORT_CHARS) throw new ExchangeInputError(file, `larger than ${MAX_EXPORT_CHARS} characters; export fewer objects per file`);
+  let objs: PObj[];
+  try {
+    objs = clixmlObjects(text, file, MAX_CLIXML_RECORDS);
+  } catch (e) {
+    if (e instanceof TooManyProps) throw new ExchangeInputError(file, e.message, e.line);
+    throw e;
+  }
+  if (objs.length > MAX_CLIXML_RECORDS) throw new ExchangeInputError(file, `more than ${MAX_CLIXML_RECORDS} objects`, objs[MAX_CLIXML_RECORDS]!.line);
+  return objs.map((o) => {
+    // values per object: <Ref> lets a small file name one large object many times
+    const v = plain(o, { n: 10_000 });
+    return { line: o.line, value: v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {} };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
