@@ -5,7 +5,8 @@ import { exportEvents, type ExportFormat } from '../export/export.js';
 export const EXPORT_HELP = `usage: tracehound export --to jsonl|parquet PATH... [--out FILE] [options]
 
 Read every evidence file under each PATH (as hunt does: EVTX, event XML, JSON, CSV, Defender
-exports, zip archives) and write tracehound's normalised event table, one row per event: event_id,
+exports, Exchange message tracking/agent/SMTP logs and Get-MessageTrackingLog exports, zip
+archives) and write tracehound's normalised event table, one row per event: event_id,
 time, time_ms, host, product, service, category, categories, file, kind, record, offset, line,
 fields (JSON: the event's fields by Sigma name) and nested_values. 'tracehound rules convert
 --to sql' writes queries over this table (load it as 'events').

@@ -27,7 +27,8 @@ import { mailflowConfig } from '../mailflow/config.js';
 export const HUNT_HELP = `usage: tracehound hunt PATH... [options]
 
 Read every evidence file under PATH (kind detected from content: EVTX, event XML, JSON, JSON
-lines, CSV including Defender exports, zip archives), run the Sigma rules and print findings.
+lines, CSV including Defender exports, Exchange message tracking/agent/SMTP logs and
+Get-MessageTrackingLog exports, zip archives), run the Sigma rules and print findings.
 Exchange configuration, cmdlet exports, manifests and agent DLLs found among the evidence are
 audited as 'tracehound audit' does, and the audit's findings are printed with the others.
 

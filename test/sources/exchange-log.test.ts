@@ -272,3 +272,16 @@ test('property: any text split anywhere never throws, and every record has as ma
     assert.deepEqual(ls.slice(0, whole.length), whole);
   }), { numRuns: 500 });
 });
+
+test('property: any bytes after an Exchange header are read without throwing (bad UTF-8 included)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'th-exlog-prop-'));
+  let n = 0;
+  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), fc.boolean(), async (bytes, bom) => {
+    const f = join(dir, `f${n++}.LOG`);
+    writeFileSync(f, Buffer.concat([Buffer.from((bom ? BOM : '') + header('15.0.0.0', 'Message Tracking Log', F2013)), bytes]));
+    for await (const it of readExchangeLog(f)) {
+      if (it.kind === 'record') logLineEvent(it.header, it.cells, { file: f, kind: 'exchangelog', line: it.line });
+      else if (it.kind === 'error') assert.ok(it.line >= 1 && it.message.length > 0);
+    }
+  }), { numRuns: 150 });
+});
