@@ -2,7 +2,7 @@
 
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [k: string]: FieldValue };
 
-export type SourceKind = 'evtx' | 'json' | 'jsonl' | 'xml' | 'csv';
+export type SourceKind = 'evtx' | 'json' | 'jsonl' | 'xml' | 'csv' | 'eml';
 
 export interface EventRef {
   file: string;

@@ -13,6 +13,7 @@ import { readCsvRecords } from '../sources/csv/reader.js';
 import { defenderEvent, defenderMap, isDefenderExport, tableFromColumns } from '../events/defender.js';
 import { decodeFiles } from '../sources/evtx/decode-files.js';
 import { describeProblem } from '../sources/evtx/types.js';
+import { emlEvents } from '../events/eml.js';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -123,9 +124,10 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     if (kind === 'json') await huntLines(name, jsonEvents(path, name));
     else if (kind === 'xml') await huntLines(name, xmlEvents(path, name));
     else if (kind === 'csv') await huntLines(name, csvEvents(path, name));
+    else if (kind === 'eml') await huntLines(name, emlEvents(path, name));
     else if (kind === 'zip') await huntZip(path, name, depth);
     else if (kind === 'empty') s.skipped.push({ path: name, reason: 'empty file' });
-    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV or zip)' });
+    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV, .eml or zip)' });
   };
   const huntZip = async (path: string, name: string, depth: number): Promise<void> => {
     let dir;
