@@ -45,7 +45,7 @@ export function emlEvent(m: EmlMessage, file: string, mtime: number): Event {
     To: m.to, Cc: m.cc, Bcc: m.bcc, XSender: m.xSender, XReceiver: m.xReceiver,
     Recipients: recipients, RecipientCount: recipients.length,
     SenderDomain: senderDomain, RecipientDomains: uniq(recipients.map(domainOf).filter((d): d is string => d !== null)),
-    OutsideRecipients: outside, OutsideRecipientDomains: uniq(outside.map((r) => domainOf(r)!)),
+    OutsideRecipients: outside, OutsideRecipientDomains: uniq(outside.map((r) => domainOf(r)!)), OutsideDomainCount: uniq(outside.map((r) => domainOf(r)!)).length,
     Subject: m.subject, Date: m.date, MessageId: m.messageId,
     Received: m.received, ReceivedCount: m.received.length,
     XHeaderNames: Object.keys(xHeaders), ...xHeaders,

@@ -26,12 +26,13 @@ const MAX_JPEG_FRAMES = 8;
 /** Offset just past the EOI of the JPEG at `start`, or -1. */
 function jpegEnd(b: Uint8Array, start: number): number {
   let p = start + 2;
-  while (p + 4 <= b.length) {
+  while (p + 2 <= b.length) {
     if (b[p] !== 0xff) return -1;
     const m = b[p + 1]!;
     if (m === 0xff) { p++; continue; } // fill byte
     if (m === 0xd9) return p + 2;
     if (m === 0x01 || (m >= 0xd0 && m <= 0xd7)) { p += 2; continue; } // no length
+    if (p + 4 > b.length) return -1;
     const len = be16(b, p + 2);
     if (len < 2) return -1;
     p += 2 + len;
