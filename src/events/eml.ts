@@ -32,6 +32,7 @@ export function emlEvent(m: EmlMessage, file: string, mtime: number): Event {
   const senderAddress = m.from ?? m.xSender ?? m.sender;
   const senderDomain = domainOf(senderAddress);
   const outside = senderDomain ? recipients.filter((r) => { const d = domainOf(r); return d !== null && !related(d, senderDomain); }) : [];
+  const outsideDomains = uniq(outside.map((r) => domainOf(r)!));
   const xHeaders: Record<string, FieldValue> = {};
   for (const h of m.headers) {
     if (!/^x-/i.test(h.name)) continue;
@@ -45,7 +46,9 @@ export function emlEvent(m: EmlMessage, file: string, mtime: number): Event {
     To: m.to, Cc: m.cc, Bcc: m.bcc, XSender: m.xSender, XReceiver: m.xReceiver,
     Recipients: recipients, RecipientCount: recipients.length,
     SenderDomain: senderDomain, RecipientDomains: uniq(recipients.map(domainOf).filter((d): d is string => d !== null)),
-    OutsideRecipients: outside, OutsideRecipientDomains: uniq(outside.map((r) => domainOf(r)!)), OutsideDomainCount: uniq(outside.map((r) => domainOf(r)!)).length,
+    OutsideRecipients: outside, OutsideRecipientDomains: outsideDomains, OutsideDomainCount: outsideDomains.length,
+    // Scalar forms of the lists (';'-joined, as message tracking writes multiple values), for SIEM tables and rules.
+    OutsideDomains: outsideDomains.join(';'),
     Subject: m.subject, Date: m.date, MessageId: m.messageId,
     Received: m.received, ReceivedCount: m.received.length,
     XHeaderNames: Object.keys(xHeaders), ...xHeaders,
@@ -55,6 +58,7 @@ export function emlEvent(m: EmlMessage, file: string, mtime: number): Event {
     AttachmentRealTypes: a.map((x) => x.realType ?? 'unknown'),
     AttachmentSizes: a.map((x) => x.size),
     AttachmentSha256: a.map((x) => x.sha256),
+    AttachmentTypes: uniq(a.flatMap((x) => [x.declaredType, x.realType ?? 'unknown'])).join(';'),
     AttachmentMismatch: a.some((x) => x.mismatch !== null),
     AttachmentMismatches: a.flatMap((x) => (x.mismatch ? [`${x.name ?? '(no name)'}: ${x.mismatch}`] : [])),
     AttachmentTrailingData: a.some((x) => (x.trailingBytes ?? 0) > 0),
