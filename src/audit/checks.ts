@@ -10,6 +10,7 @@ import type { DllReport } from './dll.js';
 import type { Severity } from '../findings/model.js';
 import { baseName, isRelative, isUnc, isUnder, mirrorSuffix, normPath, writableLocation } from './winpath.js';
 import type { AllowEntry } from './allow-list.js';
+import { hasTargets, TARGET_KINDS, type AgentTargets } from './targets.js';
 
 export interface AuditIssue {
   check: CheckId;
@@ -176,6 +177,7 @@ export function runChecks(c: Collection, opts: AuditOptions): { context: AuditCo
         service: service ?? 'unknown', source: reg.source,
         ...(dll ? { sha256: dll.sha256, signature: dll.signature?.status ?? 'unknown', signer: signerName(dll) } : {}),
         ...(man?.sha256 ? { serverSha256: man.sha256 } : {}),
+        ...(dll?.targets && (hasTargets(dll.targets) || dll.targets.problems.length) ? { targets: targetsField(dll.targets) } : {}),
       };
       const times = timesOf(man);
       const add = (check: CheckId, reasons: string[], severity?: Severity) =>
@@ -338,6 +340,16 @@ export function runChecks(c: Collection, opts: AuditOptions): { context: AuditCo
     if (reasons.length) issues.push({ check: 'ioc-match', subject: baseName(d.file), reasons, evidence: [dllRef(d)], fields: { file: d.file, sha256: d.sha256 }, times: [] });
   }
   return { context: ctx, issues };
+}
+
+/** The agent's targets as a finding field: the non-empty lists, then what limited or damaged the reading. */
+function targetsField(t: AgentTargets): FieldValue {
+  const f: Record<string, FieldValue> = {};
+  for (const k of TARGET_KINDS) if (t[k].length) f[k] = t[k];
+  f['examined'] = t.examined;
+  if (t.truncated.length) f['truncated'] = t.truncated;
+  if (t.problems.length) f['problems'] = t.problems;
+  return f;
 }
 
 function describe(a: RegisteredAgent): string {

@@ -2,8 +2,8 @@
 
 export type FieldValue = string | number | boolean | null | FieldValue[] | { [k: string]: FieldValue };
 
-/** `exchangelog`: Exchange Server's W3C-style text logs (message tracking, agent, SMTP protocol, ...). */
-export type SourceKind = 'evtx' | 'json' | 'jsonl' | 'xml' | 'csv' | 'exchangelog';
+/** `exchangelog`: Exchange Server's W3C-style text logs (message tracking, agent, SMTP protocol, ...); `eml`: a message file. */
+export type SourceKind = 'evtx' | 'json' | 'jsonl' | 'xml' | 'csv' | 'exchangelog' | 'eml';
 
 export interface EventRef {
   file: string;

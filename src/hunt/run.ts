@@ -21,6 +21,7 @@ import { ExchangeInputError } from '../sources/exchange/model.js';
 import { decodeText } from '../sources/exchange/xml.js';
 import { readFileSync, statSync } from 'node:fs';
 import { MailflowStage, type MailflowResult } from '../mailflow/stage.js';
+import { emlEvents } from '../events/eml.js';
 
 export interface Problem { file: string; line?: number; record?: number; message: string }
 
@@ -156,11 +157,12 @@ export async function hunt(opts: HuntOptions): Promise<HuntSummary> {
     if (kind === 'json') await huntLines(name, jsonEvents(path, name));
     else if (kind === 'xml') await huntLines(name, xmlEvents(path, name));
     else if (kind === 'csv') await huntLines(name, csvEvents(path, name));
+    else if (kind === 'eml') await huntLines(name, emlEvents(path, name));
     else if (kind === 'exchangelog') await huntLines(name, exchangeLogEvents(path, name));
     else if (kind === 'clixml') await huntLines(name, clixmlEvents(path, name));
     else if (kind === 'zip') await huntZip(path, name, depth);
     else if (kind === 'empty') s.skipped.push({ path: name, reason: 'empty file' });
-    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV, Exchange logs, PowerShell CLIXML or zip)' });
+    else s.skipped.push({ path: name, reason: 'not a recognised evidence format (expected EVTX, event XML, JSON, JSON lines, CSV, Exchange logs, .eml, PowerShell CLIXML or zip)' });
   };
   const huntZip = async (path: string, name: string, depth: number): Promise<void> => {
     let dir;

@@ -7,7 +7,7 @@ import type { Finding } from '../findings/model.js';
  * `schemas/finding.schema.json` (whose `$id` ends in the same N) validates exactly the records of
  * its N: it allows no other fields.
  */
-export const FINDING_SCHEMA = 'tracehound.finding/1';
+export const FINDING_SCHEMA = 'tracehound.finding/2';
 
 export type FindingRecord = { schema: typeof FINDING_SCHEMA } & Finding;
 

@@ -5,9 +5,9 @@ import { isExchangeLogHead } from './exchangelog/reader.js';
 
 /**
  * `exchangelog`: Exchange Server's W3C-style text logs (message tracking, agent, SMTP protocol, ...);
- * `clixml`: PowerShell Export-Clixml output.
+ * `clixml`: PowerShell Export-Clixml output; `eml`: a message (RFC 5322).
  */
-export type DetectedKind = 'evtx' | 'zip' | 'json' | 'xml' | 'clixml' | 'exchangelog' | 'csv' | 'empty' | 'unknown';
+export type DetectedKind = 'evtx' | 'zip' | 'json' | 'xml' | 'clixml' | 'exchangelog' | 'eml' | 'csv' | 'empty' | 'unknown';
 
 const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
 
@@ -37,6 +37,7 @@ export function detectKindOfBytes(head: Uint8Array): DetectedKind {
   if (i === head.length) return 'empty';
   if (head[i] === 0x7b /* { */ || head[i] === 0x5b /* [ */) return 'json';
   if (head[i] === 0x3c /* < */) return isClixml(head.subarray(i)) ? 'clixml' : 'xml'; // an XML declaration, <Events>, <Event>, a comment
+  if (looksLikeMessage(head.subarray(i))) return 'eml';
   return looksLikeCsvHeader(afterTypeLine(head.subarray(i))) ? 'csv' : 'unknown';
 }
 
@@ -52,6 +53,32 @@ function afterTypeLine(b: Uint8Array): Uint8Array {
   if (!Buffer.from(b.subarray(0, 6)).equals(Buffer.from('#TYPE '))) return b;
   const nl = b.indexOf(0x0a);
   return nl < 0 ? b.subarray(b.length) : b.subarray(nl + 1);
+}
+
+/** Header fields a message (RFC 5322) or an Exchange Pickup/Replay file carries. */
+const MESSAGE_FIELDS = new Set(['from', 'to', 'cc', 'subject', 'date', 'received', 'message-id', 'mime-version', 'return-path', 'x-sender', 'x-receiver', 'sender', 'content-type']);
+
+/**
+ * An RFC 5322 header block: from the first line, header fields (`Name: value`, folded lines
+ * starting with white space) up to a blank line or the end of what was read, with at least
+ * three fields and two known message fields among them.
+ */
+function looksLikeMessage(b: Uint8Array): boolean {
+  const text = Buffer.from(b).toString('latin1');
+  const lines = text.split(/\r?\n/);
+  if (b.length === 4096) lines.pop(); // the last line may be cut
+  let fields = 0;
+  const known = new Set<string>();
+  for (const line of lines) {
+    if (line === '') break;
+    if (/^[ \t]/.test(line)) { if (fields === 0) return false; continue; }
+    const m = /^([!-9;-~]+):/.exec(line);
+    if (!m) return false;
+    fields++;
+    const name = m[1]!.toLowerCase();
+    if (MESSAGE_FIELDS.has(name)) known.add(name);
+  }
+  return fields >= 3 && known.size >= 2;
 }
 
 /** A first line of at least two comma-separated column names (optionally quoted). */

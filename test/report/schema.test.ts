@@ -17,7 +17,7 @@ function assertValid(rec: unknown, what: string): void {
 
 test('the schema document: 2020-12, its version matches the records\', only keywords the checker knows', () => {
   assert.equal(schema['$schema'], 'https://json-schema.org/draft/2020-12/schema');
-  assert.equal(FINDING_SCHEMA, 'tracehound.finding/1');
+  assert.equal(FINDING_SCHEMA, 'tracehound.finding/2');
   const version = FINDING_SCHEMA.split('/')[1];
   assert.ok(String(schema['$id']).endsWith(`:${version}`), 'the $id carries the same version');
   assert.deepEqual((schema['properties'] as Record<string, { const?: string }>)['schema']?.const, FINDING_SCHEMA);
@@ -67,7 +67,7 @@ test('hostile and unusual findings are valid; broken records are not', () => {
   const broken: [string, (r: Record<string, unknown>) => void, RegExp][] = [
     ['no score', (r) => { delete r['score']; }, /missing required 'score'/],
     ['an unknown field', (r) => { r['extra'] = 1; }, /unexpected field 'extra'/],
-    ['another schema version', (r) => { r['schema'] = 'tracehound.finding/2'; }, /must be "tracehound.finding\/1"/],
+    ['another schema version', (r) => { r['schema'] = 'tracehound.finding/1'; }, /must be "tracehound.finding\/2"/],
     ['a bad severity', (r) => { r['severity'] = 'severe'; }, /is not one of/],
     ['a bad evidence kind', (r) => { r['evidence'] = [{ file: 'x', kind: 'pdf' }]; }, /\$\.evidence\[0\]\.kind/],
     ['a score above 100', (r) => { r['score'] = 101; }, /101 > 100/],

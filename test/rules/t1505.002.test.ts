@@ -30,7 +30,7 @@ const PLAYBOOK_STEPS = new Set([
 const LEVELS = new Set(['informational', 'low', 'medium', 'high', 'critical']);
 const CONFIDENCES = new Set(['low', 'medium', 'high']);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const FIXTURE_EXT = /\.(jsonl|json|csv|xml|evtx|log)$/i;
+const FIXTURE_EXT = /\.(jsonl|json|csv|xml|evtx|log|eml)$/i;
 /** Mail-flow rules match one derived event per message; in their positive fixtures the messages to match have message-ids `<hit.…>`. */
 const isMailflow = (d: SigmaDocument) => d.type === 'rule' && d.logsource.product === 'exchange' && d.logsource.service === 'mailflow';
 const HIT_ID = /^<hit\./;
@@ -44,7 +44,8 @@ type Kind = 'positive' | 'negative';
 function fixtureFiles(name: string, kind: Kind): string[] {
   const dir = join(FIXTURES, name, kind);
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((f) => FIXTURE_EXT.test(f)).sort().map((f) => join(dir, f));
+  // Subfolders too: a message's folder (Pickup, Replay) is part of the evidence.
+  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => FIXTURE_EXT.test(f)).sort().map((f) => join(dir, f));
 }
 
 /** The rule alone, or a correlation with the rules it refers to (recursively). */
@@ -108,7 +109,7 @@ test('every rule has the required metadata, unique ids and names, and known play
     assert.ok(Array.isArray(playbook) && playbook.length >= 1, `${where}: playbook`);
     for (const s of playbook as unknown[]) assert.ok(typeof s === 'string' && PLAYBOOK_STEPS.has(s), `${where}: unknown playbook step ${String(s)}`);
     if (d.type === 'rule' && !isMailflow(d)) {
-      assert.equal(d.logsource.product, 'windows', `${where}: logsource`);
+      assert.ok(d.logsource.product === 'windows' || d.logsource.product === 'exchange', `${where}: logsource`);
       assert.ok(d.logsource.category || d.logsource.service, `${where}: logsource category or service`);
     }
     // critical only for near-certain malice, with high confidence

@@ -54,6 +54,10 @@ export interface AgentSpec {
   version?: string;
   company?: string;
   description?: string;
+  /** string literals the agent holds (its targets: addresses, patterns, paths, URLs) */
+  strings?: string[];
+  /** files embedded as manifest resources: the file and the resource's name */
+  resources?: { file: string; name: string }[];
 }
 
 const KINDS = {
@@ -87,6 +91,8 @@ export function agentSource(spec: AgentSpec): string {
   const pinvokes = (spec.pinvoke ?? []).map((p, i) =>
     `        [DllImport(${csString(p.module)}, EntryPoint = ${csString(p.entry)})]\n        private static extern int Native${i}(IntPtr data, int length);`);
   const calls = (spec.pinvoke ?? []).map((_, i) => `            Native${i}(IntPtr.Zero, 0);`);
+  const literals = (spec.strings ?? []).map(csString);
+  const targets = literals.length ? `        private static readonly string[] Targets = new string[] { ${literals.join(', ')} };\n` : '';
   const factoryBase = spec.viaIntermediate ? `${factory}Base` : `${k.agent}Factory`;
   const factories = spec.noFactory ? '' : `
 ${spec.viaIntermediate ? `    public abstract class ${factory}Base : ${k.agent}Factory
@@ -114,7 +120,7 @@ namespace ${ns}
 {
     public sealed class ${agent} : ${k.agent}
     {
-${pinvokes.join('\n')}
+${targets}${pinvokes.join('\n')}
 
         public ${agent}()
         {
@@ -132,11 +138,38 @@ ${factories}}
 
 export function compileAgent(dir: string, spec: AgentSpec): string {
   const name = spec.assembly ?? spec.file.replace(/\.dll$/i, '');
-  return compileSource(dir, spec.file, name, agentSource(spec));
+  return compileSource(dir, spec.file, name, agentSource(spec), spec.resources);
+}
+
+/**
+ * A real .resources file (System.Resources.ResourceWriter, run under Mono) holding the given
+ * string entries, written to <dir>/<file>.
+ */
+export function writeResources(dir: string, file: string, entries: Record<string, string>): string {
+  const scratch = mkdtempSync(join(dir, 'resgen-'));
+  try {
+    const src = join(scratch, 'ResGen.cs');
+    writeFileSync(src, `using System.Resources;
+class ResGen {
+    static void Main(string[] a) {
+        using (var w = new ResourceWriter(a[0])) {
+            for (int i = 1; i + 1 < a.Length; i += 2) w.AddResource(a[i], a[i + 1]);
+        }
+    }
+}
+`);
+    const exe = join(scratch, 'ResGen.exe');
+    mcs(['-nologo', `-out:${exe}`, src]);
+    const out = join(dir, file);
+    execFileSync('mono', [exe, out, ...Object.entries(entries).flat()], { stdio: ['ignore', 'pipe', 'pipe'] });
+    return out;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 /** Compiles any C# source against the stub SDK into <dir>/<file> with the given assembly name. */
-export function compileSource(dir: string, file: string, assembly: string, source: string): string {
+export function compileSource(dir: string, file: string, assembly: string, source: string, resources: { file: string; name: string }[] = []): string {
   const stubs = exchangeStubs(dir);
   const out = join(dir, file);
   const name = ident(assembly, 'assembly name');
@@ -145,7 +178,7 @@ export function compileSource(dir: string, file: string, assembly: string, sourc
   try {
     const src = join(scratch, `${name}.cs`);
     writeFileSync(src, source);
-    mcs(['-target:library', '-nologo', '-nowarn:67,169,414', `-r:${stubs}`, `-out:${join(scratch, `${name}.dll`)}`, src]);
+    mcs(['-target:library', '-nologo', '-nowarn:67,169,414', `-r:${stubs}`, `-out:${join(scratch, `${name}.dll`)}`, ...resources.map((r) => `-resource:${r.file},${r.name}`), src]);
     renameSync(join(scratch, `${name}.dll`), out);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -53,7 +53,7 @@ const MAX_NESTING = 64;
 const MAX_CHAIN = 64;
 
 // Table numbers (II.22).
-const T = {
+export const T = {
   Module: 0x00, TypeRef: 0x01, TypeDef: 0x02, FieldPtr: 0x03, Field: 0x04, MethodPtr: 0x05, MethodDef: 0x06,
   ParamPtr: 0x07, Param: 0x08, InterfaceImpl: 0x09, MemberRef: 0x0a, Constant: 0x0b, CustomAttribute: 0x0c,
   FieldMarshal: 0x0d, DeclSecurity: 0x0e, ClassLayout: 0x0f, FieldLayout: 0x10, StandAloneSig: 0x11,
@@ -161,10 +161,14 @@ export interface MetadataLayout {
   tables: Map<number, { rows: number; rowCountOffset: number; offset: number; rowSize: number; columnOffsets: number[] }>;
 }
 
-class Metadata {
+export class Metadata {
   readonly tables: (Table | undefined)[] = [];
   strings: Span | null = null;
   blobs: Span | null = null;
+  /** the #US (user string) heap: the string literals of the code */
+  userStrings: Span | null = null;
+  /** the CLI header's Resources directory (where embedded manifest resources lie), as RVA and size */
+  resources: { rva: number; size: number; at: number } = { rva: 0, size: 0, at: 0 };
   runtimeVersion = '';
   metadataOffset = 0;
   tableStreamOffset = 0;
@@ -175,6 +179,7 @@ class Metadata {
     const header = rvaSpan(pe, cli.rva, 72, 'the CLI header', cliDirOffset);
     const mdRva = header.u32(header.start + 8, 'the metadata directory RVA');
     const mdSize = header.u32(header.start + 12, 'the metadata directory size');
+    this.resources = { rva: header.u32(header.start + 24, 'the resources RVA'), size: header.u32(header.start + 28, 'the resources size'), at: header.start + 24 };
     if (mdSize < 32) throw new PeError(`the metadata directory is ${mdSize} bytes, too small for a metadata root`, header.start + 12);
     const md = rvaSpan(pe, mdRva, mdSize, 'the metadata', header.start + 8);
     this.metadataOffset = md.start;
@@ -216,6 +221,7 @@ class Metadata {
       if ((name === '#~' || name === '#-') && tables === null) tables = s;
       else if (name === '#Strings' && this.strings === null) this.strings = s;
       else if (name === '#Blob' && this.blobs === null) this.blobs = s;
+      else if (name === '#US' && this.userStrings === null) this.userStrings = s;
     }
     if (tables === null) throw new PeError('the metadata has no #~ table stream', md.start);
     this.readTables(tables);
@@ -326,7 +332,7 @@ class Metadata {
 }
 
 /** ECMA-335 II.23.2 compressed unsigned integer: its value and how many bytes it took. */
-function compressed(s: Span, p: number, what: string): { value: number; size: number } {
+export function compressed(s: Span, p: number, what: string): { value: number; size: number } {
   const b0 = s.u8(p, what);
   if ((b0 & 0x80) === 0) return { value: b0, size: 1 };
   if ((b0 & 0xc0) === 0x80) return { value: ((b0 & 0x3f) << 8) | s.u8(p + 1, what), size: 2 };
@@ -336,7 +342,7 @@ function compressed(s: Span, p: number, what: string): { value: number; size: nu
   throw new PeError(`${what}: invalid compressed integer lead byte 0x${b0.toString(16)}`, p);
 }
 
-function openMetadata(pe: PeImage): Metadata | null {
+export function openMetadata(pe: PeImage): Metadata | null {
   const cli = pe.dirs[DIR.clr];
   if (cli === undefined || cli.rva === 0 || cli.size === 0) return null;
   const dirOffset = pe.securityDirOffset >= 0 ? pe.securityDirOffset + (DIR.clr - DIR.security) * 8 : pe.peOffset;

@@ -4,6 +4,7 @@
 // published field values. Output is deterministic (counters and hashes, no clock, no randomness).
 //   node test/rules/fixture-gen/make-t1505.002.mjs          (replaces rules/t1505.002/tests entirely)
 import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { EX, HOST, HOST2, DHOST, DHOST2, PS, guid, hash, sysmon, ps, mgmt, classic, scm7036, security4688, jsonl, xmlDoc, dFile, dProc, dLoad, csv, djson, dReg, write } from './lib.mjs';
 
@@ -921,3 +922,5 @@ const cmdLine = (rest) => `"C:\\Windows\\system32\\cmd.exe" /c ${rest}`;
 }
 
 console.log('fixtures written to', ROOT);
+// The mail rules' fixtures (.eml files) are written by their own generator, in TypeScript.
+spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./make-eml.ts', import.meta.url)), ROOT], { stdio: 'inherit' });
