@@ -97,7 +97,11 @@ export function inventory(c: MtaCollection, defaults: Record<string, string>): H
       if (bcc) add({ mta: 'postfix', point: 'always_bcc', kind: 'copy', context, value: bcc, address: bcc, ref: ref('always_bcc') });
       const mc = param('mailbox_command').trim();
       if (mc) add({ mta: 'postfix', point: 'mailbox_command', kind: 'program', context, value: mc, argv: commandWords(mc), ref: ref('mailbox_command') });
+      // mime_ and nested_header_checks default to $header_checks: one table is read once, under the first name
+      const seenTables = new Set<string>();
       for (const p of [...BCC_PARAMS, ...CHECK_PARAMS]) for (const v of postfixList(param(p))) {
+        if (seenTables.has(v)) continue;
+        seenTables.add(v);
         const spec = parseTableSpec(v);
         if (!spec) { problems.push({ ...ref(p), message: `${p}: '${v.slice(0, 80)}' is not a type:name table` }); continue; }
         const entries = tableEntries(c, spec.type, spec.name, spec.file, main.file, ref(p), problems, true);
