@@ -70,10 +70,10 @@ export const CHECK_IDS: readonly CheckId[] = [
 
 class DataError extends Error {}
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+export type Obj = Record<string, unknown>;
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function reader(file: string) {
+export function reader(file: string) {
   const fail = (where: string, msg: string): never => { throw new DataError(`${file}: ${where}: ${msg}`); };
   const str = (o: Obj, k: string, where: string): string => (typeof o[k] === 'string' && o[k] !== '' ? o[k] as string : fail(where, `'${k}' must be a non-empty string`));
   const optStr = (o: Obj, k: string, where: string): string | null => (o[k] === undefined || o[k] === null ? null : str(o, k, where));
@@ -90,7 +90,7 @@ function reader(file: string) {
   return { fail, str, optStr, strs, list };
 }
 
-function loadYaml(rel: string): { file: string; doc: Obj } {
+export function loadYaml(rel: string): { file: string; doc: Obj } {
   const file = join(packageRoot(), rel);
   const doc: unknown = parse(readFileSync(file, 'utf8'));
   if (!isObj(doc)) throw new DataError(`${file}: not a mapping`);
@@ -166,13 +166,13 @@ export function parseIocs(doc: Obj, file: string): Iocs {
   };
 }
 
-export function parseCheckTexts(doc: Obj, file: string): Record<CheckId, CheckText> {
+export function parseCheckTexts<C extends string = CheckId>(doc: Obj, file: string, ids: readonly C[] = CHECK_IDS as readonly C[]): Record<C, CheckText> {
   const r = reader(file);
   const checks = doc['checks'];
   if (!isObj(checks)) r.fail('checks', 'must be a mapping');
-  const out = {} as Record<CheckId, CheckText>;
+  const out = {} as Record<C, CheckText>;
   const sev = ['informational', 'low', 'medium', 'high', 'critical'];
-  for (const id of CHECK_IDS) {
+  for (const id of ids) {
     const c = (checks as Obj)[id];
     if (!isObj(c)) r.fail(`checks.${id}`, 'missing');
     const o = c as Obj;
@@ -181,7 +181,7 @@ export function parseCheckTexts(doc: Obj, file: string): Record<CheckId, CheckTe
     if (!['low', 'medium', 'high'].includes(confidence)) r.fail(id, `bad confidence '${confidence}'`);
     out[id] = { title: r.str(o, 'title', id), severity: severity as Severity, confidence: confidence as Confidence, why: r.str(o, 'why', id), playbook: r.strs(o, 'playbook', id), falsepositives: r.strs(o, 'falsepositives', id) };
   }
-  for (const k of Object.keys(checks as Obj)) if (!CHECK_IDS.includes(k as CheckId)) r.fail(`checks.${k}`, 'not a check the audit knows');
+  for (const k of Object.keys(checks as Obj)) if (!ids.includes(k as C)) r.fail(`checks.${k}`, 'not a check the audit knows');
   return out;
 }
 

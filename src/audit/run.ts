@@ -9,9 +9,13 @@ import { runChecks, type AuditContext } from './checks.js';
 import { diffCollections } from './baseline.js';
 import { issueToFinding, mergeIssues } from './to-findings.js';
 import type { AllowEntry } from './allow-list.js';
+import { MtaCollectionBuilder, type MtaCollection } from './mta/collection.js';
+import { auditMta, hasMtaConfig, mtaChanges } from './mta/run.js';
 
 export interface CollectionRead {
   collection: Collection;
+  /** Unix mail-server configuration (Postfix, Sendmail, Exim) found under the same paths */
+  mta: MtaCollection;
   files: number;
   /** files under the paths that are not audit evidence (event logs are hunted, not audited) */
   notAudit: string[];
@@ -21,11 +25,12 @@ export interface CollectionRead {
 export async function readCollection(paths: string[], trustedRoots: readonly Uint8Array[]): Promise<CollectionRead> {
   const inputs = listInputs(paths);
   const b = new CollectionBuilder(trustedRoots);
+  const mta = new MtaCollectionBuilder();
   const notAudit: string[] = [];
   const unreadable = [...inputs.unreadable];
   let files = inputs.files.length;
   for (const f of inputs.files) {
-    if (!isZipFile(f)) { if (!(await b.add(f))) notAudit.push(f); continue; }
+    if (!isZipFile(f)) { if (!(await b.add(f)) && !mta.add(f)) notAudit.push(f); continue; }
     // The collection script's .zip is read in place, one level deep, within the zip limits.
     let dir;
     try { dir = readZipDirectory(f); } catch (e) { unreadable.push({ path: f, reason: `damaged zip archive: ${(e as Error).message}` }); continue; }
@@ -37,13 +42,13 @@ export async function readCollection(paths: string[], trustedRoots: readonly Uin
       const name = `${f}!${m.name}`;
       if (total > ZIP_LIMITS.totalBytes) { unreadable.push({ path: name, reason: `archive inflates past ${ZIP_LIMITS.totalBytes} bytes in all; the rest is not read` }); break; }
       try {
-        if (!(await withMember(f, m, (tmp) => b.add(tmp, name)))) notAudit.push(name);
+        if (!(await withMember(f, m, async (tmp) => (await b.add(tmp, name)) || mta.add(tmp, name)))) notAudit.push(name);
       } catch (e) {
         unreadable.push({ path: name, reason: (e as Error).message });
       }
     }
   }
-  return { collection: b.collection, files, notAudit, unreadable };
+  return { collection: b.collection, mta: mta.finish(), files, notAudit, unreadable };
 }
 
 function isZipFile(path: string): boolean {
@@ -72,4 +77,23 @@ export function auditAgainstBaseline(old: Collection, cur: Collection, allow?: A
   const audit = auditCollection(cur, allow);
   const changes = mergeIssues(diffCollections(old, cur, catalogue)).map((i) => issueToFinding(i, audit.context.host, checks)).sort(bySeverity);
   return { ...audit, changes };
+}
+
+/** Whether the collection holds any Exchange evidence (a mail-server-only collection skips that audit). */
+export function hasExchangeEvidence(c: Collection): boolean {
+  return c.registries.length + c.pipelines.length + c.dlls.length + c.manifest.length + c.servers.length + c.problems.length > 0;
+}
+
+/** Both audits over what was found: Exchange transport agents and Unix mail-server hooks. */
+export function auditEverything(c: Collection, mta: MtaCollection, opts: { allow?: AllowEntry[]; orgDomains?: string[] } = {}): { notes: string[]; findings: Finding[] } {
+  const ex = hasExchangeEvidence(c) || !hasMtaConfig(mta) ? auditCollection(c, opts.allow) : null;
+  const m = hasMtaConfig(mta) ? auditMta(mta, opts.orgDomains) : null;
+  return { notes: ex?.context.notes ?? [], findings: [...(ex?.findings ?? []), ...(m?.findings ?? [])].sort(bySeverity) };
+}
+
+/** Changes of both kinds since a baseline. */
+export function changesSinceBaseline(old: CollectionRead, cur: CollectionRead, opts: { allow?: AllowEntry[]; orgDomains?: string[] } = {}): Finding[] {
+  const ex = hasExchangeEvidence(cur.collection) || !hasMtaConfig(cur.mta) ? auditAgainstBaseline(old.collection, cur.collection, opts.allow).changes : [];
+  const m = hasMtaConfig(cur.mta) || hasMtaConfig(old.mta) ? mtaChanges(old.mta, cur.mta, opts.orgDomains) : [];
+  return [...ex, ...m].sort(bySeverity);
 }

@@ -7,7 +7,10 @@ import type { AuditIssue } from './checks.js';
 export const AUDIT_TECHNIQUE = 'T1505.002';
 const REFERENCES = ['https://attack.mitre.org/techniques/T1505/002/'];
 
-export function auditFindingId(check: CheckId, host: string | null, subject: string): string {
+/** An audit issue of any audit (the transport agent audit's, the mail-server audit's). */
+export type IssueOf<C extends string> = Omit<AuditIssue, 'check'> & { check: C };
+
+export function auditFindingId(check: string, host: string | null, subject: string): string {
   return createHash('sha256').update(`audit:${check}\u0000${host ?? ''}\u0000${subject.toLowerCase()}`).digest('hex').slice(0, 16);
 }
 
@@ -17,7 +20,7 @@ function shortTitle(text: string): string {
   return (m ? m[0] : text.slice(0, 80)).trim();
 }
 
-export function issueToFinding(i: AuditIssue, host: string | null, texts: Record<CheckId, CheckText>): Finding {
+export function issueToFinding<C extends string = CheckId>(i: IssueOf<C>, host: string | null, texts: Record<C, CheckText>): Finding {
   const t = texts[i.check];
   const times = [...i.times].sort();
   return {
@@ -43,8 +46,8 @@ export function issueToFinding(i: AuditIssue, host: string | null, texts: Record
 }
 
 /** Issues of one check about one subject become one: reasons, evidence and times joined. */
-export function mergeIssues(issues: AuditIssue[]): AuditIssue[] {
-  const by = new Map<string, AuditIssue>();
+export function mergeIssues<I extends IssueOf<string>>(issues: I[]): I[] {
+  const by = new Map<string, I>();
   for (const i of issues) {
     const k = `${i.check}\u0000${i.subject.toLowerCase()}`;
     const prev = by.get(k);

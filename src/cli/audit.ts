@@ -1,7 +1,7 @@
 // tracehound audit PATH... | audit --baseline OLD NEW
 import { readFileSync } from 'node:fs';
 import { COMMON_OPTIONS, EXIT, UsageError, formatOption, levelOption, parse, say, tableColour } from './args.js';
-import { readCollection, auditCollection, auditAgainstBaseline, type CollectionRead } from '../audit/run.js';
+import { readCollection, auditEverything, changesSinceBaseline, type CollectionRead } from '../audit/run.js';
 import { readAllowList, AllowListError, type AllowEntry } from '../audit/allow-list.js';
 import { microsoftRoots, readCertificates } from '../sources/pe/authenticode.js';
 import { SEVERITY_RANK, type Finding } from '../findings/model.js';
@@ -16,9 +16,13 @@ Audit the transport agents of an Exchange server from a collection (see the READ
 commands that collect it): agents.config and fetagents.config, Get-TransportAgent and
 Get-TransportPipeline exports (JSON, CSV, Format-List text or CLIXML), the server description,
 the file manifest and the agent DLLs, all recognised by content anywhere under PATH.
+Linux mail servers too: Postfix (main.cf, master.cf, postconf -n/-M/-P, lookup tables),
+Sendmail (sendmail.mc, sendmail.cf) and Exim (exim4.conf.template, conf.d/, filters), a copied
+/etc or a scripts/collect-mta.sh collection: every mail hook listed with a verdict.
 
   --baseline OLD     compare with an earlier collection OLD: agents added, removed, re-ordered,
                      enabled or disabled, re-pointed, or whose DLL changed; then audit NEW
+  --org-domain D     a mail domain of the organisation (repeatable); copies elsewhere are high
   --allow FILE       allow-list of agents known to be legitimate (YAML, see the README)
   --trust FILE       also trust the code-signing roots in FILE (PEM or DER; repeatable)
   --no-default-trust do not trust the bundled Microsoft code-signing roots
@@ -47,6 +51,10 @@ function report(quiet: boolean | undefined, label: string, r: CollectionRead): v
   const agents = c.registries.reduce((n, x) => n + x.agents.length, 0);
   say(quiet, `tracehound: ${label}${r.files} files: ${c.registries.length} agent lists (${agents} agents), ${c.pipelines.length} pipeline listings, ` +
     `${c.dlls.length} DLLs, ${c.manifest.length} manifest entries, ${c.servers.length} server descriptions; ${c.problems.length} unreadable, ${r.notAudit.length} not audit evidence`);
+  if (r.mta.files) {
+    for (const p of r.mta.problems) say(quiet, `tracehound: ${visible(p.file)}${p.line ? `:${p.line}` : ''}: ${visible(p.message)}`);
+    say(quiet, `tracehound: ${label}${r.mta.files} mail-server files (${r.mta.postfixMain.length + r.mta.postfixMaster.length} Postfix, ${r.mta.sendmail.length} Sendmail, ${r.mta.exim.length} Exim configurations, ${r.mta.filters.length} filters); ${r.mta.problems.length} problems`);
+  }
 }
 
 export async function auditCommand(argv: string[]): Promise<number> {
@@ -56,6 +64,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
     allow: { type: 'string' },
     trust: { type: 'string', multiple: true },
     'no-default-trust': { type: 'boolean' },
+    'org-domain': { type: 'string', multiple: true },
   });
   if (values.help) { process.stdout.write(AUDIT_HELP + '\n'); return EXIT.ok; }
   if (positionals.length === 0) throw new UsageError('audit needs a collection PATH (file or folder)');
@@ -71,6 +80,9 @@ export async function auditCommand(argv: string[]): Promise<number> {
     }
   }
   const roots = trustRoots(values.trust, values['no-default-trust']);
+  const orgDomains = values['org-domain'] ?? [];
+  for (const d of orgDomains) if (!/^@?[A-Za-z0-9.-]+\.[A-Za-z0-9-]+$/.test(d)) throw new UsageError(`--org-domain ${d}: not a domain name`);
+  const opts = { ...(allow ? { allow } : {}), orgDomains };
 
   const cur = await readCollection(positionals, roots);
   let findings: Finding[];
@@ -78,15 +90,16 @@ export async function auditCommand(argv: string[]): Promise<number> {
     const old = await readCollection([values.baseline], roots);
     report(quiet, 'baseline: ', old);
     report(quiet, 'current: ', cur);
-    const r = auditAgainstBaseline(old.collection, cur.collection, allow);
-    for (const n of r.context.notes) say(quiet, `tracehound: ${n}`);
-    findings = [...r.changes, ...r.findings];
-    say(quiet, `tracehound: ${r.changes.length} changes since the baseline, ${r.findings.length} audit findings`);
+    const changes = changesSinceBaseline(old, cur, opts);
+    const r = auditEverything(cur.collection, cur.mta, opts);
+    for (const n of r.notes) say(quiet, `tracehound: ${n}`);
+    findings = [...changes, ...r.findings];
+    say(quiet, `tracehound: ${changes.length} changes since the baseline, ${r.findings.length} audit findings`);
     if (old.unreadable.length) return EXIT.usage;
   } else {
     report(quiet, '', cur);
-    const r = auditCollection(cur.collection, allow);
-    for (const n of r.context.notes) say(quiet, `tracehound: ${n}`);
+    const r = auditEverything(cur.collection, cur.mta, opts);
+    for (const n of r.notes) say(quiet, `tracehound: ${n}`);
     findings = r.findings;
     say(quiet, `tracehound: ${findings.length} findings`);
   }

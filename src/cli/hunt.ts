@@ -18,7 +18,8 @@ import { renderMarkdown, techniquePage } from '../knowledge/render.js';
 import { reportTime, type ReportSummary } from '../report/summary.js';
 import { packageRoot } from '../util/package-root.js';
 import { CollectionBuilder } from '../audit/collection.js';
-import { auditCollection } from '../audit/run.js';
+import { auditEverything } from '../audit/run.js';
+import { MtaCollectionBuilder } from '../audit/mta/collection.js';
 import { microsoftRoots } from '../sources/pe/authenticode.js';
 import { HuntRecorder, huntTotals } from '../cases/recorder.js';
 import { riseFindings, unregisteredAgentFindings } from '../mailflow/findings.js';
@@ -166,8 +167,9 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
   let worst = -1;
   const bar = progressBar(!quiet && (!!values.progress || !!process.stderr.isTTY));
   const collection = new CollectionBuilder(microsoftRoots());
+  const mta = new MtaCollectionBuilder();
   const summary = await hunt({
-    paths: positionals, ruleset, orgDomains, claim: (path, name) => collection.add(path, name), ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
+    paths: positionals, ruleset, orgDomains, claim: async (path, name) => (await collection.add(path, name)) || mta.add(path, name), ...(threads !== undefined ? { threads } : {}), ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}),
     onHit: (h) => {
       worst = Math.max(worst, SEVERITY_RANK[levelOf(h.rule.meta)]);
       if (perEvent) perEvent.write(matchRecord(h));
@@ -181,7 +183,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
     if (perEvent) perEvent.write(correlationRecord(c));
     if (!perEvent || htmlSink) findings.addCorrelation(c);
   }
-  const audit = summary.claimed ? auditCollection(collection.collection) : null;
+  const audit = summary.claimed ? auditEverything(collection.collection, mta.finish(), { orgDomains }) : null;
   // mail-flow findings about the whole run: daily rises, and agents at work that no collected list registers
   const registered = collection.collection.registries.flatMap((r) => r.agents.map((a) => a.name));
   const mailFindings = summary.mailflow ? [...riseFindings(summary.mailflow, playbookStep), ...unregisteredAgentFindings(summary.mailflow, registered, mailflowConfig(), playbookStep)] : [];
@@ -216,8 +218,8 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
     htmlSink.end();
     say(quiet, `tracehound: HTML report of ${reported.length} findings written to ${visible(values.html!)}`);
   }
-  for (const p of collection.collection.problems) say(quiet, `tracehound: ${visible(p.file)}${p.line ? `:${p.line}` : ''}: ${visible(p.message)}`);
-  if (audit) say(quiet, `tracehound: audit of ${summary.claimed} Exchange configuration, export and DLL files: ${audit.findings.length} findings${perEvent ? ' (not printed with --per-event; run tracehound audit)' : ''}`);
+  for (const p of [...collection.collection.problems, ...mta.collection.problems]) say(quiet, `tracehound: ${visible(p.file)}${p.line ? `:${p.line}` : ''}: ${visible(p.message)}`);
+  if (audit) say(quiet, `tracehound: audit of ${summary.claimed} Exchange or mail-server configuration, export and DLL files: ${audit.findings.length} findings${perEvent ? ' (not printed with --per-event; run tracehound audit)' : ''}`);
 
   if (summary.mailflow) {
     const m = summary.mailflow, st = m.stats;
@@ -240,7 +242,7 @@ async function huntWithRecorder(argv: string[], rec: { r: HuntRecorder | null })
     `${summary.hits} matches, ${summary.correlationHits.length} correlation matches; ${summary.recordProblems} unusable records`);
   rec.r.finish(huntTotals(summary, findingCount, {
     rulesLoaded: ruleset.rules.length, rulesFailed: failedRules, ruleProblems: ruleProblems.map((p) => formatProblem(p)),
-    auditProblems: collection.collection.problems.map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`),
+    auditProblems: [...collection.collection.problems, ...mta.collection.problems].map((p) => `${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`),
   }));
   if (summary.unreadable.length) return EXIT.usage;
   if (failOn && worst >= SEVERITY_RANK[failOn]) return EXIT.findings;

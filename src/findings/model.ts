@@ -8,7 +8,7 @@ export type Confidence = 'low' | 'medium' | 'high';
 export const SEVERITY_RANK: Record<Severity, number> = { informational: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 /** Kinds of evidence an audit finding points at (the audit classifies its input files more finely). */
-export type AuditEvidenceKind = 'agents-config' | 'cmdlet-export' | 'pe' | 'manifest' | 'server-info';
+export type AuditEvidenceKind = 'agents-config' | 'cmdlet-export' | 'pe' | 'manifest' | 'server-info' | 'mta-config';
 
 export interface EvidenceRef { file: string; kind: SourceKind | AuditEvidenceKind; record?: number; line?: number; offset?: number }
 
