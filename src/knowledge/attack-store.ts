@@ -1,8 +1,8 @@
 // The local ATT&CK store: the extract written by `tracehound attack import`, one JSON file
 // (`attack.json`) in $TRACEHOUND_HOME, or ~/.tracehound, or the folder given with --store.
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tracehoundHome } from '../util/home.js';
 import { EXTRACT_FORMAT, EXTRACT_VERSION, type AttackDataComponent, type AttackExtract, type AttackTechnique } from './attack-import.js';
 
 const STORE_FILE = 'attack.json';
@@ -12,9 +12,7 @@ export class AttackStoreError extends Error {}
 /** `--store DIR` if given, else $TRACEHOUND_HOME, else ~/.tracehound. */
 export function storeDir(option?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (option !== undefined && option !== '') return resolve(option);
-  const home = env['TRACEHOUND_HOME'];
-  if (home) return resolve(home);
-  return join(homedir(), '.tracehound');
+  return tracehoundHome(env);
 }
 
 export function storePath(dir: string): string {
