@@ -9,8 +9,8 @@ import { SEVERITY_RANK, type Finding, type Severity } from './model.js';
 export const RULE_STATUSES = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'] as const;
 
 export interface Exclusion {
-  /** a rule id (or its first 8+ characters), a rule title, or an audit check, as written */
-  match: string;
+  /** rule ids (or their first 8+ characters), rule titles, or audit checks, as written */
+  match: string[];
   reason: string;
   /** the file that listed it */
   file: string;
@@ -23,9 +23,9 @@ export class ExclusionList {
   private readonly exact = new Map<string, Exclusion>();
   private readonly prefixes: Exclusion[] = [];
   constructor(readonly entries: readonly Exclusion[]) {
-    for (const e of entries) {
-      this.exact.set(e.match.toLowerCase(), e);
-      if (/^[0-9a-f-]+$/i.test(e.match) && e.match.length >= MIN_ID_PREFIX) this.prefixes.push(e);
+    for (const e of entries) for (const m of e.match) {
+      this.exact.set(m.toLowerCase(), e);
+      if (/^[0-9a-f-]+$/i.test(m) && m.length >= MIN_ID_PREFIX) this.prefixes.push({ ...e, match: [m] });
     }
   }
   /** The exclusion that covers a rule or check named by any of `keys` (id, name, title, check). */
@@ -37,7 +37,7 @@ export class ExclusionList {
     }
     for (const k of keys) {
       if (!k) continue;
-      const p = this.prefixes.find((x) => k.toLowerCase().startsWith(x.match.toLowerCase()));
+      const p = this.prefixes.find((x) => k.toLowerCase().startsWith(x.match[0]!.toLowerCase()));
       if (p) return p;
     }
     return undefined;
@@ -59,11 +59,11 @@ export function parseExclusions(text: string, file: string): Exclusion[] {
   if (doc === null || doc === undefined) return [];
   if (!Array.isArray(doc)) throw new Error(`${file}: expected a list of rule ids or titles (or a map with a 'rules:' list)`);
   return doc.map((x: unknown, i) => {
-    if (typeof x === 'string' && x.trim()) return { match: x.trim(), reason: '', file };
+    if (typeof x === 'string' && x.trim()) return { match: [x.trim()], reason: '', file };
     if (x && typeof x === 'object' && !Array.isArray(x)) {
       const o = x as Record<string, unknown>;
-      const match = [o['id'], o['title'], o['check']].find((v) => typeof v === 'string' && v.trim());
-      if (typeof match === 'string') return { match: match.trim(), reason: typeof o['reason'] === 'string' ? o['reason'].trim() : '', file };
+      const match = [o['id'], o['title'], o['check']].filter((v): v is string => typeof v === 'string' && !!v.trim()).map((v) => v.trim());
+      if (match.length) return { match, reason: typeof o['reason'] === 'string' ? o['reason'].trim() : '', file };
     }
     throw new Error(`${file}: entry ${i + 1}: expected a rule id, title or check, or a map with 'id', 'title' or 'check'`);
   });

@@ -145,7 +145,7 @@ export interface FindingWriterOptions {
   summary?: ReportSummary;
   /** told what a format leaves out (timeline: findings without a time); default: standard error */
   warn?: (message: string) => void;
-  /** table: the line width (default: the terminal's, at least 80; 160 when not a terminal) */
+  /** table: the line width (default: tableWidth()) */
   width?: number;
   /** the results summary (results-summary.ts): after the table (default), `only` it (any format), or `none` */
   results?: 'after' | 'only' | 'none';
@@ -169,33 +169,35 @@ const EVIDENCE_CELL = (f: Finding) => (f.evidence[0] ? evidenceWhere(f.evidence[
  * and title on the first line; `narrowDetail` gives the second.
  */
 function findingColumns(width: number): Column<Finding>[] {
+  const narrow = width < WIDE_TABLE;
+  // wide: room for every audit check's name (pipeline-unregistered); narrow: an id's 8 characters and most checks
+  const rule = narrow ? 13 : 21;
   const head: Column<Finding>[] = [
-    { title: 'SEVERITY', width: 8, get: (f) => f.severity },
+    { title: 'SEVERITY', width: 8, get: (f) => (f.severity === 'informational' ? 'info' : f.severity) },
     { title: 'SCORE', width: 5, get: (f) => String(f.score) },
-    { title: 'RULE', width: 13, get: (f) => shortRule(f.rule_id ?? f.check) },
+    { title: 'RULE', width: rule, get: (f) => shortRule(f.rule_id ?? f.check) },
   ];
   const title = (w: number): Column<Finding> => ({ title: 'FINDING', width: w, get: (f) => (f.correlation ? '⛓ ' : '') + f.title });
-  if (width < WIDE_TABLE) return [...head, title(Math.max(20, width - 8 - 5 - 13 - 6))];
-  const fixed = 8 + 5 + 13 + 18 + 6 + 19 + 2 * 7;
-  const t = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.55)));
+  if (narrow) return [...head, title(Math.max(20, width - 8 - 5 - rule - 6))];
+  const fixed = 8 + 5 + rule + 19 + 5 + 19 + 2 * 7;
+  const t = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.65)));
   return [
     ...head, title(t),
-    { title: 'HOST', width: 18, get: (f) => f.host ?? '' },
-    { title: 'COUNT', width: 6, get: (f) => String(f.count) },
+    { title: 'HOST', width: 19, get: (f) => f.host ?? '' },
+    { title: 'COUNT', width: 5, get: (f) => String(f.count) },
     { title: 'FIRST SEEN (UTC)', width: 19, get: (f) => shortTime(f.first_seen) },
     { title: 'EVIDENCE', width: Math.max(20, width - fixed - t), get: EVIDENCE_CELL, keepEnd: true },
   ];
 }
 
-/** The narrow table's second line of a finding: host, count, first and last time, evidence (kept by its end). */
+/** The narrow table's second line of a finding: first time, host, count, evidence (kept by its end). */
 function narrowDetail(width: number): Column<Finding>[] {
-  const indent = 8 + 5 + 2 * 2;
   return [
-    { title: '', width: indent - 2, get: () => '' },
-    { title: 'HOST', width: 18, get: (f) => f.host ?? '' },
-    { title: 'COUNT', width: 5, get: (f) => `${f.count}×` },
+    { title: '', width: 0, get: () => '' },
     { title: 'FIRST SEEN (UTC)', width: 19, get: (f) => shortTime(f.first_seen) },
-    { title: 'EVIDENCE', width: Math.max(12, width - indent - 18 - 5 - 19 - 6), get: EVIDENCE_CELL, keepEnd: true },
+    { title: 'HOST', width: 20, get: (f) => f.host ?? '' },
+    { title: 'COUNT', width: 5, get: (f) => `${f.count}×` },
+    { title: 'EVIDENCE', width: Math.max(12, width - 19 - 20 - 5 - 8), get: EVIDENCE_CELL, keepEnd: true },
   ];
 }
 
@@ -222,8 +224,14 @@ export function findingsTable(findings: readonly Finding[], width: number, colou
   return out;
 }
 
+/** The terminal's width (at least 80); not on a terminal, $COLUMNS when set, else 160. */
+export function tableWidth(env: NodeJS.ProcessEnv = process.env): number {
+  const cols = process.stdout.isTTY ? process.stdout.columns : Number(env['COLUMNS']);
+  return Number.isFinite(cols) && cols! > 0 ? Math.max(80, cols!) : 160;
+}
+
 export function findingWriter(format: Format, sink: Sink, colour: boolean, opts: FindingWriterOptions = {}): RecordWriter<Finding> {
-  const width = opts.width ?? (process.stdout.isTTY ? Math.max(80, process.stdout.columns ?? 160) : 160);
+  const width = opts.width ?? tableWidth();
   const warn = opts.warn ?? ((m: string) => { process.stderr.write(`tracehound: ${m}\n`); });
   if (opts.results === 'only') {
     // --summary: the results summary instead of the records (JSON for the JSON formats, text otherwise)
