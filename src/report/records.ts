@@ -170,8 +170,8 @@ const EVIDENCE_CELL = (f: Finding) => (f.evidence[0] ? evidenceWhere(f.evidence[
  */
 function findingColumns(width: number): Column<Finding>[] {
   const narrow = width < WIDE_TABLE;
-  // wide: room for every audit check's name (pipeline-unregistered); narrow: an id's 8 characters and most checks
-  const rule = narrow ? 13 : 21;
+  // an id's 8 characters and most audit checks' names
+  const rule = 13;
   const head: Column<Finding>[] = [
     { title: 'SEVERITY', width: 8, get: (f) => (f.severity === 'informational' ? 'info' : f.severity) },
     { title: 'SCORE', width: 5, get: (f) => String(f.score) },
@@ -180,13 +180,13 @@ function findingColumns(width: number): Column<Finding>[] {
   const title = (w: number): Column<Finding> => ({ title: 'FINDING', width: w, get: (f) => (f.correlation ? '⛓ ' : '') + f.title });
   if (narrow) return [...head, title(Math.max(20, width - 8 - 5 - rule - 6))];
   const fixed = 8 + 5 + rule + 19 + 5 + 19 + 2 * 7;
-  const t = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.65)));
+  const t = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.7)));
   return [
     ...head, title(t),
     { title: 'HOST', width: 19, get: (f) => f.host ?? '' },
     { title: 'COUNT', width: 5, get: (f) => String(f.count) },
     { title: 'FIRST SEEN (UTC)', width: 19, get: (f) => shortTime(f.first_seen) },
-    { title: 'EVIDENCE', width: Math.max(20, width - fixed - t), get: EVIDENCE_CELL, keepEnd: true },
+    { title: 'EVIDENCE', width: Math.max(16, width - fixed - t), get: EVIDENCE_CELL, keepEnd: true },
   ];
 }
 
