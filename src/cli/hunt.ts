@@ -119,14 +119,14 @@ function triageOptions(minLevel: string | undefined, status: string | undefined,
   return opts;
 }
 
-/** Decoder and record problems, one line per file: how many, and the first. */
+/** Decoder and record problems, one line per file: the first, and how many more (`file:line: message`, as --verbose prints each). */
 function problemsByFile(problems: readonly Problem[]): string[] {
   const by = new Map<string, Problem[]>();
   for (const p of problems) by.set(p.file, [...(by.get(p.file) ?? []), p]);
   return [...by].map(([file, ps]) => {
     const first = ps[0]!;
-    const where = first.line ? `line ${first.line}: ` : '';
-    return `${visible(file)}: ${ps.length === 1 ? '' : `${ps.length} problems, the first: `}${where}${visible(first.message)}${ps.length > 1 ? ' (--verbose lists them)' : ''}`;
+    const more = ps.length > 1 ? ` (and ${ps.length - 1} more in this file; --verbose lists them)` : '';
+    return `${visible(file)}${first.line ? `:${first.line}` : ''}: ${visible(first.message)}${more}`;
   });
 }
 
