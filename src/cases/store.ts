@@ -271,7 +271,11 @@ export function openCaseStore(path?: string, opts: OpenOptions = {}): CaseStore 
   try {
     db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
   } catch (e) {
-    throw new CaseStoreError(`cannot open the case store ${file}: ${(e as Error).message}`, 'cannot-open');
+    const msg = (e as Error).message;
+    // better-sqlite3 installed without its native build (offline, no compiler): say how to get one
+    const native = /bindings file|NODE_MODULE_VERSION|better_sqlite3\.node|ERR_DLOPEN_FAILED/.test(msg)
+      ? ` (the SQLite module better-sqlite3 has no native build for this Node ${process.version}: run 'npm rebuild better-sqlite3' with a C++ toolchain, or install the release tarball, README "Install")` : '';
+    throw new CaseStoreError(`cannot open the case store ${file}: ${msg.split('\n')[0]}${native}`, 'cannot-open');
   }
   try {
     if (created) { try { chmodSync(file, 0o600); } catch { /* not ours to insist */ } }

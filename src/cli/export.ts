@@ -14,7 +14,9 @@ fields (JSON: the event's fields by Sigma name) and nested_values. 'tracehound r
   --to jsonl        JSON lines (default; standard output unless --out)
   --to parquet      Parquet (needs --out; written with DuckDB, @duckdb/node-api)
   -o, --out FILE    the file to write
-  --from TIME, --to-time TIME   only events in this window
+  --from TIME, --to TIME        only events in this window, as for hunt (--to is the output form
+                                when it says jsonl or parquet, the end of the window when it is a
+                                time; give it twice for both; --to-time TIME is the same as --to TIME)
   --threads N       EVTX decoding threads (0: none)
   -q, --quiet       no summary on standard error
 
@@ -27,16 +29,25 @@ Load it in DuckDB:
 
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
-    ...COMMON_OPTIONS, to: { type: 'string' }, from: { type: 'string' }, 'to-time': { type: 'string' }, threads: { type: 'string' },
+    ...COMMON_OPTIONS, to: { type: 'string', multiple: true }, from: { type: 'string' }, 'to-time': { type: 'string' }, threads: { type: 'string' },
   });
   if (values.help) { process.stdout.write(EXPORT_HELP + '\n'); return EXIT.ok; }
-  const to = values.to ?? 'jsonl';
-  if (to !== 'jsonl' && to !== 'parquet') throw new UsageError(`--to must be jsonl or parquet; got '${to}'`);
+  // --to names the output form (jsonl, parquet) or, like hunt's --to, the end of the time window
+  const forms = (values.to ?? []).filter((v) => v === 'jsonl' || v === 'parquet');
+  const times = [...(values.to ?? []).filter((v) => v !== 'jsonl' && v !== 'parquet'), ...(values['to-time'] !== undefined ? [values['to-time']] : [])];
+  if (forms.length > 1) throw new UsageError(`--to jsonl|parquet given ${forms.length} times`);
+  if (times.length > 1) throw new UsageError('the end of the window is given more than once (--to TIME, --to-time TIME)');
+  const to = forms[0] ?? 'jsonl';
   if (values.format !== undefined) throw new UsageError('export takes --to jsonl|parquet, not --format');
   if (positionals.length === 0) throw new UsageError('export needs at least one evidence file or folder');
   if (to === 'parquet' && (values.out === undefined || values.out === '-')) throw new UsageError('--to parquet needs --out FILE');
   const from = timeOption(values.from, '--from');
-  const until = timeOption(values['to-time'], '--to-time', true);
+  let until: number | undefined;
+  try {
+    until = timeOption(times[0], '--to', true);
+  } catch {
+    throw new UsageError(`--to must be jsonl, parquet, or a date or time such as 2024-05-01 or 2024-05-01T12:00:00Z; got '${times[0]}'`);
+  }
   const threads = threadsOption(values.threads);
   const s = await exportEvents({
     paths: positionals, format: to as ExportFormat,

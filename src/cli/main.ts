@@ -14,6 +14,7 @@ commands:
   audit PATH...           audit the transport agents of a collected Exchange server
   rules check PATH...     validate Sigma rules
   rules convert --to T    compile rules to KQL, SPL, ES|QL, EQL or SQL queries
+  rules update            fetch the SigmaHQ rule release ('hunt --rules sigma' runs it)
   evtx dump|info FILE...  decode EVTX files to JSON lines or XML; header, chunks and problems
   export --to jsonl|parquet PATH... --out FILE   the normalised event table (what --to sql queries)
   cases list|show|set...  the case store: recorded hunts and findings, triage state, notes
@@ -32,7 +33,7 @@ async function commandHelp(cmd: string | undefined): Promise<string> {
   switch (cmd) {
     case 'hunt': return (await import('./hunt.js')).HUNT_HELP;
     case 'audit': return (await import('./audit.js')).AUDIT_HELP;
-    case 'rules': { const r = await import('./rules.js'); return `${r.RULES_HELP}\n\n${r.CONVERT_HELP}`; }
+    case 'rules': { const r = await import('./rules.js'); return `${r.RULES_HELP}\n\n${r.CONVERT_HELP}\n\n${(await import('./rules-update.js')).UPDATE_HELP}`; }
     case 'evtx': return (await import('./evtx.js')).EVTX_HELP;
     case 'export': return (await import('./export.js')).EXPORT_HELP;
     case 'fields': return (await import('./fields.js')).FIELDS_HELP;

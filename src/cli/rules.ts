@@ -9,6 +9,7 @@ import { visible } from '../report/text.js';
 
 export const RULES_HELP = `usage: tracehound rules check DIR|FILE... [--format table|json|jsonl|csv] [--strict] [--placeholders FILE]
        tracehound rules convert --to kql|spl|esql|eql|sql DIR|FILE... (see 'tracehound rules convert --help')
+       tracehound rules update [--package NAME] [--from URL|FILE] [--sha256 HEX] (see 'tracehound rules update --help')
 
 Parse and validate Sigma rules (specification v2.1.0): detection rules, correlation rules and
 filters. Every problem is reported with file:line:col and the rule id.
@@ -43,7 +44,8 @@ export async function rulesCommand(argv: string[]): Promise<number> {
   const sub = argv[0];
   if (sub === undefined || sub === '--help' || sub === '-h') { process.stdout.write(RULES_HELP + '\n'); return sub ? EXIT.ok : EXIT.usage; }
   if (sub === 'convert') return convertCommand(argv.slice(1));
-  if (sub !== 'check') throw new UsageError(`unknown rules subcommand '${sub}' (available: check, convert)`);
+  if (sub === 'update') return (await import('./rules-update.js')).updateCommand(argv.slice(1));
+  if (sub !== 'check') throw new UsageError(`unknown rules subcommand '${sub}' (available: check, convert, update)`);
   const { values, positionals } = parse(argv.slice(1), { ...COMMON_OPTIONS, strict: { type: 'boolean' }, placeholders: { type: 'string' } });
   if (values.help) { process.stdout.write(RULES_HELP + '\n'); return EXIT.ok; }
   if (positionals.length === 0) throw new UsageError('rules check needs at least one rule file or folder');

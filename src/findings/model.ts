@@ -23,14 +23,18 @@ export interface PlaybookStep {
   commands?: string[];
 }
 
-const SEVERITY_WEIGHT: Record<Severity, number> = { informational: 1, low: 3, medium: 5, high: 8, critical: 10 };
-const CONFIDENCE_WEIGHT: Record<Confidence, number> = { low: 0.6, medium: 0.8, high: 1 };
+/**
+ * Scores are banded by severity, so a score never ranks a finding above a more severe one: each
+ * severity owns 20 points (informational 0-20, low 20-40, … critical 80-100) and confidence and
+ * correlation place the finding within its band.
+ */
+const CONFIDENCE_POINTS: Record<Confidence, number> = { low: 8, medium: 13, high: 18 };
 /** Added to a finding's score when a correlation rule joined its events. */
-export const CORRELATION_BONUS = 15;
+export const CORRELATION_BONUS = 2;
 
-/** 0-100 from severity and confidence (critical + high confidence = 100, informational + low = 6). */
+/** 0-100 from severity and confidence (critical + high confidence = 98, 100 when correlated; informational + low = 8). */
 export function findingScore(severity: Severity, confidence: Confidence, correlated = false): number {
-  return Math.min(100, Math.round(SEVERITY_WEIGHT[severity] * CONFIDENCE_WEIGHT[confidence] * 10) + (correlated ? CORRELATION_BONUS : 0));
+  return SEVERITY_RANK[severity] * 20 + CONFIDENCE_POINTS[confidence] + (correlated ? CORRELATION_BONUS : 0);
 }
 
 export interface Finding {

@@ -13,6 +13,7 @@ import { findingRecord } from './schema.js';
 import { capText, mdText } from './escape.js';
 import { renderMarkdownReport } from './markdown.js';
 import { evidenceWhere, SEVERITIES_DESC, type ReportSummary } from './summary.js';
+import { resultsSummary, shortRule, shortTime, summaryText } from './results-summary.js';
 import { findingTimelineRows, matchTimelineRow, MATCH_TIMELINE_COLUMNS, TIMELINE_COLUMNS, timelineCsv, type TimelineRow } from './timeline.js';
 
 /**
@@ -144,8 +145,10 @@ export interface FindingWriterOptions {
   summary?: ReportSummary;
   /** told what a format leaves out (timeline: findings without a time); default: standard error */
   warn?: (message: string) => void;
-  /** table: the line width (default: the terminal's, at least 80; 160 when not a terminal) */
+  /** table: the line width (default: tableWidth()) */
   width?: number;
+  /** the results summary (results-summary.ts): after the table (default), `only` it (any format), or `none` */
+  results?: 'after' | 'only' | 'none';
 }
 
 /** Columns of `--format csv` for findings; new columns go at the end only (consumers index them). */
@@ -155,18 +158,46 @@ const FINDING_CSV_COLUMNS: [string, (f: Finding) => unknown][] = [
   ['count', (f) => f.count], ['rule_id', (f) => f.rule_id], ['check', (f) => f.check], ['evidence', (f) => f.evidence.map(where).join(' ')], ['fields', (f) => f.fields],
 ];
 
-/** Table columns for findings at a line width: the title takes about half of what is left, the evidence (kept by its end) the rest. */
+/** Below this width the findings table gives each finding two lines (it reads at 80 columns). */
+export const WIDE_TABLE = 120;
+
+const EVIDENCE_CELL = (f: Finding) => (f.evidence[0] ? evidenceWhere(f.evidence[0]) : '') + (f.count > 1 ? ` (+${f.count - 1})` : '');
+
+/**
+ * Table columns for findings at a line width. Wide: one line per finding, the title taking about
+ * half of what is left and the evidence (kept by its end) the rest. Narrow: severity, score, rule
+ * and title on the first line; `narrowDetail` gives the second.
+ */
 function findingColumns(width: number): Column<Finding>[] {
-  const fixed = 9 + 5 + 18 + 6 + 24 + 2 * 6;
-  const title = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.55)));
-  return [
-    { title: 'SEVERITY', width: 9, get: (f) => f.severity },
+  const narrow = width < WIDE_TABLE;
+  // an id's 8 characters and most audit checks' names
+  const rule = 13;
+  const head: Column<Finding>[] = [
+    { title: 'SEVERITY', width: 8, get: (f) => (f.severity === 'informational' ? 'info' : f.severity) },
     { title: 'SCORE', width: 5, get: (f) => String(f.score) },
-    { title: 'FINDING', width: title, get: (f) => (f.correlation ? '⛓ ' : '') + f.title },
-    { title: 'HOST', width: 18, get: (f) => f.host ?? '' },
-    { title: 'COUNT', width: 6, get: (f) => String(f.count) },
-    { title: 'FIRST SEEN', width: 24, get: (f) => f.first_seen ?? '' },
-    { title: 'EVIDENCE', width: Math.max(20, width - fixed - title), get: (f) => (f.evidence[0] ? evidenceWhere(f.evidence[0]) : '') + (f.count > 1 ? ` (+${f.count - 1})` : ''), keepEnd: true },
+    { title: 'RULE', width: rule, get: (f) => shortRule(f.rule_id ?? f.check) },
+  ];
+  const title = (w: number): Column<Finding> => ({ title: 'FINDING', width: w, get: (f) => (f.correlation ? '⛓ ' : '') + f.title });
+  if (narrow) return [...head, title(Math.max(20, width - 8 - 5 - rule - 6))];
+  const fixed = 8 + 5 + rule + 19 + 5 + 19 + 2 * 7;
+  const t = Math.min(80, Math.max(30, Math.floor((width - fixed) * 0.7)));
+  return [
+    ...head, title(t),
+    { title: 'HOST', width: 19, get: (f) => f.host ?? '' },
+    { title: 'COUNT', width: 5, get: (f) => String(f.count) },
+    { title: 'FIRST SEEN (UTC)', width: 19, get: (f) => shortTime(f.first_seen) },
+    { title: 'EVIDENCE', width: Math.max(16, width - fixed - t), get: EVIDENCE_CELL, keepEnd: true },
+  ];
+}
+
+/** The narrow table's second line of a finding: first time, host, count, evidence (kept by its end). */
+function narrowDetail(width: number): Column<Finding>[] {
+  return [
+    { title: '', width: 0, get: () => '' },
+    { title: 'FIRST SEEN (UTC)', width: 19, get: (f) => shortTime(f.first_seen) },
+    { title: 'HOST', width: 20, get: (f) => f.host ?? '' },
+    { title: 'COUNT', width: 5, get: (f) => `${f.count}×` },
+    { title: 'EVIDENCE', width: Math.max(12, width - 19 - 20 - 5 - 8), get: EVIDENCE_CELL, keepEnd: true },
   ];
 }
 
@@ -177,8 +208,9 @@ function findingColumns(width: number): Column<Finding>[] {
  */
 export function findingsTable(findings: readonly Finding[], width: number, colour: boolean): string {
   const cols = findingColumns(width);
+  const detail = width < WIDE_TABLE ? narrowDetail(width) : null;
   if (colour) cols[0]!.colour = (f) => COLOURS[f.severity];
-  let out = tableRow(cols, null);
+  let out = tableRow(cols, null) + (detail ? tableRow(detail, null) : '');
   if (findings.length === 0) return out + 'no findings\n';
   const sorted = [...findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.score - a.score);
   for (const sev of SEVERITIES_DESC) {
@@ -187,14 +219,32 @@ export function findingsTable(findings: readonly Finding[], width: number, colou
     const label = `── ${sev.toUpperCase()} · ${group.length} finding${group.length === 1 ? '' : 's'} `;
     const line = label + '─'.repeat(Math.max(3, Math.min(width, 120) - label.length));
     out += (colour ? COLOURS[sev] + line + COLOURS.reset : line) + '\n';
-    for (const f of group) out += tableRow(cols, f);
+    for (const f of group) out += tableRow(cols, f) + (detail ? tableRow(detail, f) : '');
   }
   return out;
 }
 
+/** The terminal's width (at least 80); not on a terminal, $COLUMNS when set, else 160. */
+export function tableWidth(env: NodeJS.ProcessEnv = process.env): number {
+  const cols = process.stdout.isTTY ? process.stdout.columns : Number(env['COLUMNS']);
+  return Number.isFinite(cols) && cols! > 0 ? Math.max(80, cols!) : 160;
+}
+
 export function findingWriter(format: Format, sink: Sink, colour: boolean, opts: FindingWriterOptions = {}): RecordWriter<Finding> {
-  const width = opts.width ?? (process.stdout.isTTY ? Math.max(80, process.stdout.columns ?? 160) : 160);
+  const width = opts.width ?? tableWidth();
   const warn = opts.warn ?? ((m: string) => { process.stderr.write(`tracehound: ${m}\n`); });
+  if (opts.results === 'only') {
+    // --summary: the results summary instead of the records (JSON for the JSON formats, text otherwise)
+    const all: Finding[] = [];
+    return {
+      write: (f) => { all.push(f); },
+      end: () => {
+        const s = resultsSummary(all);
+        sink.write(format === 'json' || format === 'jsonl' ? JSON.stringify(s, null, format === 'json' ? 2 : undefined) + '\n' : summaryText(s, width));
+        sink.end();
+      },
+    };
+  }
   switch (format) {
     case 'json': case 'jsonl': {
       const w = recordWriter<object>(format, sink, [], { columns: [] });
@@ -202,7 +252,11 @@ export function findingWriter(format: Format, sink: Sink, colour: boolean, opts:
     }
     case 'table': {
       const all: Finding[] = [];
-      return { write: (f) => { all.push(f); }, end: () => { sink.write(findingsTable(all, width, colour)); sink.end(); } };
+      return { write: (f) => { all.push(f); }, end: () => {
+        sink.write(findingsTable(all, width, colour));
+        if (all.length && opts.results !== 'none') sink.write('\n' + summaryText(resultsSummary(all), width));
+        sink.end();
+      } };
     }
     default:
       return recordWriter<Finding>(format, sink, FINDING_CSV_COLUMNS, { columns: findingColumns(width) }, {

@@ -118,5 +118,20 @@ test('scores: severity x confidence, raised for findings a correlation joined; p
     assert.equal(f.score, findingScore(f.severity, f.confidence, true));
     assert.ok(f.score > findingScore(f.severity, f.confidence));
   }
-  assert.equal(findingScore('critical', 'high', true), 100, 'capped');
+  assert.equal(findingScore('critical', 'high', true), 100, 'the top of the scale');
+});
+
+test('scores are ordered by severity: no confidence or correlation lifts a finding above a more severe one', () => {
+  const levels = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+  const confidences = ['low', 'medium', 'high'] as const;
+  for (let i = 1; i < levels.length; i++) {
+    const below = Math.max(...confidences.flatMap((c) => [findingScore(levels[i - 1]!, c), findingScore(levels[i - 1]!, c, true)]));
+    const above = Math.min(...confidences.map((c) => findingScore(levels[i]!, c)));
+    assert.ok(below < above, `${levels[i - 1]} (up to ${below}) below ${levels[i]} (from ${above})`);
+  }
+  for (const l of levels) for (const c of confidences) {
+    const s = findingScore(l, c, true);
+    assert.ok(s >= 0 && s <= 100);
+  }
+  assert.ok(findingScore('informational', 'high', true) < findingScore('low', 'low'), 'the issue: informational scored above low');
 });

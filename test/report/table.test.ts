@@ -19,9 +19,9 @@ test('table: a heading per severity with its count, most severe first, highest s
   ];
   const out = findingsTable(fs, 160, false);
   const lines = out.trimEnd().split('\n');
-  assert.match(lines[0]!, /^SEVERITY\s+SCORE\s+FINDING\s+HOST\s+COUNT\s+FIRST SEEN\s+EVIDENCE$/);
+  assert.match(lines[0]!, /^SEVERITY\s+SCORE\s+RULE\s+FINDING\s+HOST\s+COUNT\s+FIRST SEEN \(UTC\)\s+EVIDENCE$/);
   assert.match(lines[1]!, /^── CRITICAL · 1 finding ─+$/);
-  assert.match(lines[2]!, /^critical\s+100\s+Critical one/);
+  assert.match(lines[2]!, /^critical\s+100\s+c4e2a871\s+Critical one/, "the rule column: the id's first 8 characters");
   assert.match(lines[3]!, /^── HIGH · 2 findings ─+$/);
   assert.match(lines[4]!, /High top score/);
   assert.match(lines[5]!, /High low score/);
@@ -64,7 +64,8 @@ test('hunt --format table on the demo evidence: grouped, the header kept', () =>
   const r = cli('hunt', 'samples', '--format', 'table');
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.split('\n');
-  assert.match(lines[0]!, /^SEVERITY\s+SCORE\s+FINDING/);
+  assert.match(lines[0]!, /^SEVERITY\s+SCORE\s+RULE\s+FINDING/);
+  assert.match(r.stdout, /\n── SUMMARY ─+\n\d+ findings: \d+ critical/, 'the results summary after the table');
   assert.match(lines[1]!, /^── CRITICAL · \d+ findings? /);
   assert.ok(lines.some((l) => /^── HIGH · \d+ findings? /.test(l)));
   assert.ok(!r.stdout.includes(ESC), 'NO_COLOR and no terminal: no colour');
