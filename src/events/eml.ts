@@ -2,6 +2,7 @@
 // Exchange's own (Get-MessageTrackingLog's PascalCase) where one exists. Recipients outside the
 // organisation are inferred from the message: a recipient whose domain is neither the sender's
 // domain nor below or above it (the rules add the organisation's other domains from tuning).
+import { ownCopy } from '../util/own-record.js';
 import { statSync } from 'node:fs';
 import { EmlError, readEml, type EmlMessage } from '../sources/eml/reader.js';
 import type { Event, FieldValue } from './model.js';
@@ -67,7 +68,7 @@ export function emlEvent(m: EmlMessage, file: string, mtime: number): Event {
     ...(m.attachmentsDropped ? { AttachmentsNotDescribed: m.attachmentsDropped } : {}),
     ...(m.headersDropped ? { HeadersNotKept: m.headersDropped } : {}),
   };
-  return { ref: { file, kind: 'eml' }, time: timeOf(m, mtime), logsource: { ...EML_LOGSOURCE }, fields };
+  return { ref: { file, kind: 'eml' }, time: timeOf(m, mtime), logsource: { ...EML_LOGSOURCE }, fields: ownCopy(fields) };
 }
 
 /** One message file as the hunt reads it: its event, or why it could not be read. */

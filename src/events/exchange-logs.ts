@@ -1,6 +1,7 @@
 // Exchange text log lines and saved Get-MessageTrackingLog objects -> Events, driven by
 // data/exchange-logs.yaml: logsource (product exchange, service by log type), fields by the log's
 // own `#Fields` names, lists and numbers typed, time and host.
+import { ownRecord } from '../util/own-record.js';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Event, EventLogsource, EventRef, FieldValue } from './model.js';
@@ -167,7 +168,7 @@ function logTime(s: string): number {
 /** One log line (its cells, as many as the header's fields) -> an Event; empty cells are absent. */
 export function logLineEvent(header: { logType?: string; fields: string[] }, cells: string[], ref: EventRef, map: ExchangeLogMap = exchangeLogMap()): Event {
   const p = plan(map, header);
-  const fields: Record<string, FieldValue> = {};
+  const fields = ownRecord<FieldValue>();
   for (let i = 0; i < cells.length; i++) {
     const v = cells[i]!;
     if (v === '') continue;
@@ -251,7 +252,7 @@ export function trackingExportEvent(obj: Record<string, FieldValue>, ref: EventR
   const spec = te.spec;
   const lists = new Set(spec.lists ?? []);
   const numbers = new Set(spec.numbers ?? []);
-  const fields: Record<string, FieldValue> = {};
+  const fields = ownRecord<FieldValue>();
   const lost: string[] = [];
   let time = NaN;
   for (const [prop, value] of Object.entries(obj)) {
