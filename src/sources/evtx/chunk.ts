@@ -129,6 +129,7 @@ export function decodeChunk(chunk: Uint8Array, index: number, fileOffset: number
       p = next;
       return true;
     };
+    let maxId = -1;
     while (p < limit) {
       if (p + MIN_RECORD_SIZE > len) {
         if (freeOk) problem('record', p, `truncated record header at chunk offset ${p}`);
@@ -145,6 +146,7 @@ export function decodeChunk(chunk: Uint8Array, index: number, fileOffset: number
       }
       const size = rdU32(b, p + 4);
       const id = u64(b, p + 8);
+      if (id > maxId && id <= info.lastRecordId) maxId = id;
       if (size < MIN_RECORD_SIZE || size > len - p) {
         if (resync(`impossible record size ${size}`, id)) continue;
         break;
@@ -172,7 +174,20 @@ export function decodeChunk(chunk: Uint8Array, index: number, fileOffset: number
       if (p + size > limit && freeOk) {
         problem('record', p, `record ${id} extends past the free-space offset ${limit}`, id, 'warning');
       }
-      p += size;
+      // A size its copy does not confirm may be the damaged field: a later record may start inside
+      // the claimed span. Go on there; if the bytes before it do not end in this record's own size
+      // copy, something between was lost and is reported.
+      const inside = copyOk ? -1 : nextSignature(b, p + MIN_RECORD_SIZE, Math.min(p + size, limit), len, info.firstRecordId, info.lastRecordId);
+      if (inside > 0) {
+        if (rdU32(b, inside - 4) !== inside - p) problem('record', p, `record ${id}: size ${size} unconfirmed; skipped to the record signature at chunk offset ${inside}, bytes between lost`, id);
+        p = inside;
+      } else p += size;
+    }
+    // A damaged size can carry the walk past the chunk's last records into zeroes that look like
+    // unwritten space; the header's id range says whether records were passed over.
+    if (freeOk && info.firstRecordId <= info.lastRecordId && maxId >= 0 && maxId < info.lastRecordId
+      && !problems.some((q) => (q.severity ?? 'error') === 'error')) {
+      problem('record', p, `records ${maxId + 1} to ${info.lastRecordId} named by chunk ${index}'s header were not found (walk ended at chunk offset ${p})`);
     }
     info.walkEnd = p;
     info.records = records.length;
@@ -193,6 +208,19 @@ function nextRecord(b: Uint8Array, from: number, limit: number, len: number, fir
     if (q + MIN_RECORD_SIZE > len) return -1;
     const size = rdU32(b, q + 4);
     if (size < MIN_RECORD_SIZE || size > len - q || rdU32(b, q + size - 4) !== size) continue;
+    const id = u64(b, q + 8);
+    if (firstId > lastId || (id >= firstId && id <= lastId)) return q;
+  }
+  return -1;
+}
+
+/** Offset of the first record magic in [from, to) followed by a possible size and an id in the chunk's range, or -1. */
+function nextSignature(b: Uint8Array, from: number, to: number, len: number, firstId: number, lastId: number): number {
+  const buf = Buffer.from(b.buffer, b.byteOffset, len);
+  for (let q = buf.indexOf(RECORD_SIGNATURE, from); q >= 0 && q < to; q = buf.indexOf(RECORD_SIGNATURE, q + 1)) {
+    if (q + MIN_RECORD_SIZE > len) return -1;
+    const size = rdU32(b, q + 4);
+    if (size < MIN_RECORD_SIZE || size > len - q) continue;
     const id = u64(b, q + 8);
     if (firstId > lastId || (id >= firstId && id <= lastId)) return q;
   }

@@ -175,6 +175,8 @@ export class JsonSplitter {
       }
     }
     if (!done && this.scalar && final) done = true;
+    // a stray ',' or ']' where a value should start: taken as a one-character (invalid) value so the scan moves on
+    if (done && this.scalar && i === 0 && this.partsLen === 0 && t.length > 0) i = 1;
     if (done) {
       const piece = t.slice(0, i);
       this.consume(i);
