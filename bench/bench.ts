@@ -20,6 +20,7 @@ import { packageRoot } from '../src/util/package-root.js';
 import { evtxBench } from './evtx.js';
 import { realBench } from './real.js';
 import { mailflowBench } from './mailflow.js';
+import { convertBench } from './convert.js';
 
 const corpora = resolve(packageRoot(), '..', 'shared', 'corpora');
 if (!existsSync(join(corpora, 'README.md'))) {
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
   if (!process.env['BENCH_SKIP_SIGMA']) await sigmaBench();
   if (!process.env['BENCH_SKIP_EVTX']) await evtxBench(corpora, cli);
   if (!process.env['BENCH_SKIP_MAILFLOW']) await mailflowBench(cli);
+  if (!process.env['BENCH_SKIP_CONVERT']) await convertBench(corpora);
 }
 
 async function sigmaBench(): Promise<void> {

